@@ -1,0 +1,34 @@
+"""The front half of the compiler: SPEC text -> checked document -> Graph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from archdsl.ir.expand import expand
+from archdsl.ir.graph import Graph
+from archdsl.spec.document import Document
+from archdsl.spec.limits import DEFAULT_LIMITS, Limits
+from archdsl.spec.params import Override, apply_params
+from archdsl.spec.schema import check_schema
+from archdsl.spec.source import load_document
+
+
+def check_document(doc: Document, overrides: Iterable[Override] = ()) -> Document:
+    """Schema-check ``doc``, substitute its params, and check the result again.
+
+    The second check puts the schema's ranges on values that came from $params or
+    ``--set``; its errors point where the param is used and say where it came from.
+    """
+    check_schema(doc)
+    resolved, origins = apply_params(doc, tuple(overrides))
+    check_schema(resolved, origins)
+    return resolved
+
+
+def compile_document(doc: Document, overrides: Iterable[Override] = (), limits: Limits = DEFAULT_LIMITS) -> Graph:
+    return expand(check_document(doc, overrides), limits)
+
+
+def compile_spec(spec: str, overrides: Iterable[Override] = (), limits: Limits = DEFAULT_LIMITS) -> Graph:
+    """Read SPEC (a path or a built-in name) and compile it to a Graph."""
+    return compile_document(load_document(spec, limits), overrides, limits)

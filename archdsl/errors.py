@@ -1,0 +1,49 @@
+"""Errors a user can cause, located in their file the way compilers locate them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Location:
+    """A 1-based line and column in a file (column counts characters)."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+class SpecError(Exception):
+    """A mistake in a spec or in the command line that names it.
+
+    Printed as ``FILE:LINE:COL: error: MESSAGE``; ``detail`` holds optional extra lines
+    (a source excerpt with a caret, a hint) printed below it.
+    """
+
+    def __init__(self, location: Location | None, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.location = location
+        self.message = message
+        self.detail = detail
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else "archdsl: "
+        text = f"{where}error: {self.message}"
+        return f"{text}\n{self.detail}" if self.detail else text
+
+
+def source_excerpt(text: str, line: int, col: int) -> str:
+    """The source line and a caret under column ``col``, for syntax errors."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    source = lines[line - 1].expandtabs(1)
+    if len(source) > 200:
+        start = max(0, col - 100)
+        source = source[start : start + 200]
+        col -= start
+    return f"  {source}\n  {' ' * (col - 1)}^"

@@ -1,0 +1,213 @@
+"""Lowering of each block type to primitive nodes: one function per type.
+
+Each takes the block's context and its input reference and returns its output
+reference. Layer roles follow keras.applications' habits (expand, dw, se_reduce,
+project), prefixed by the block's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from archdsl.ir.builder import BlockContext
+from archdsl.ir.rounding import ratio
+
+
+def lower_conv(b: BlockContext, x: str) -> str:
+    filters = b.settings.scale(int(b.knob("filters")), b.knob("width_scaling"))
+    b.knobs.update(filters=filters, kernel=b.knob("kernel"), stride=b.stride, groups=b.knob("groups"))
+    x = b.one(
+        "conv2d", "conv", [x], filters=filters, kernel=int(b.knob("kernel")), stride=b.stride,
+        groups=int(b.knob("groups")), bias=bool(b.knob("bias")), padding=b.knob("padding"),
+    )
+    if b.knob("bn") is not False:
+        x = b.bn("bn", x)
+    return b.act("act", x, b.knob("activation"))
+
+
+def lower_dwconv(b: BlockContext, x: str) -> str:
+    b.knobs.update(kernel=b.knob("kernel"), stride=b.stride)
+    x = b.one(
+        "depthwise_conv2d", "dw", [x], kernel=int(b.knob("kernel")), stride=b.stride,
+        depth_multiplier=int(b.knob("depth_multiplier")), bias=bool(b.knob("bias")), padding=b.knob("padding"),
+    )
+    if b.knob("bn") is not False:
+        x = b.bn("bn", x)
+    return b.act("act", x, b.knob("activation"))
+
+
+def lower_sepconv(b: BlockContext, x: str) -> str:
+    filters = b.settings.scale(int(b.knob("filters")), b.knob("width_scaling"))
+    kernel, bias, padding = int(b.knob("kernel")), bool(b.knob("bias")), b.knob("padding")
+    activation = b.knob("activation")
+    b.knobs.update(filters=filters, kernel=kernel, stride=b.stride)
+    x = b.one("depthwise_conv2d", "dw", [x], kernel=kernel, stride=b.stride, depth_multiplier=1, bias=bias, padding=padding)
+    if b.knob("bn") is not False:
+        x = b.bn("dw_bn", x)
+    x = b.act("dw_act", x, activation)
+    x = b.one("conv2d", "pw", [x], filters=filters, kernel=1, stride=1, groups=1, bias=bias, padding="same")
+    if b.knob("bn") is not False:
+        x = b.bn("pw_bn", x)
+    return b.act("pw_act", x, b.knob("pw_activation") or activation)
+
+
+def lower_mbconv(b: BlockContext, x: str) -> str:
+    block_input = x
+    in_channels = b.channels(x)
+    filters = b.settings.scale(int(b.knob("filters")), b.knob("width_scaling"))
+    expansion = ratio(b.knob("expansion"))
+    kernel, activation = int(b.knob("kernel")), b.knob("activation")
+    expanded = in_channels
+    if expansion != 1:
+        wanted = in_channels * expansion
+        expanded = b.settings.round_channels(wanted) if b.knob("expand_round") == "make_divisible" else round(wanted)
+        if expanded < 1:
+            raise b.error(f"expansion {b.knob('expansion')} leaves no channels", "expansion")
+        x = b.one("conv2d", "expand", [x], filters=expanded, kernel=1, stride=1, groups=1, bias=False, padding="same")
+        x = b.bn("expand_bn", x)
+        x = b.act("expand_act", x, activation)
+    x = b.one("depthwise_conv2d", "dw", [x], kernel=kernel, stride=b.stride, depth_multiplier=1, bias=False, padding="same")
+    x = b.bn("dw_bn", x)
+    x = b.act("dw_act", x, activation)
+    se_channels = 0
+    if float(b.knob("se")) > 0:
+        se_channels, x = _squeeze_excite(b, x, in_channels, expanded)
+    x = b.one("conv2d", "project", [x], filters=filters, kernel=1, stride=1, groups=1, bias=False, padding="same")
+    x = b.bn("project_bn", x)
+    residual = _wants_residual(b, block_input, x)
+    if residual:
+        x = b.one("add", "add", [block_input, x])
+    b.knobs.update(
+        filters=filters, expansion=b.knob("expansion"), kernel=kernel, stride=b.stride, expanded=expanded,
+        se=float(b.knob("se")), se_channels=se_channels, skip=residual,
+        activation=activation,
+    )
+    return x
+
+
+def _squeeze_excite(b: BlockContext, x: str, in_channels: int, expanded: int) -> tuple[int, str]:
+    """SE on ``x``; returns its reduced channel count and its output."""
+    base = in_channels if b.knob("se_base") == "input" else expanded
+    wanted = base * float(b.knob("se"))
+    reduced = b.settings.round_channels(wanted) if b.knob("se_round") == "make_divisible" else max(1, int(wanted))
+    bias = bool(b.knob("se_bias"))
+    gate = b.one("global_pool", "se_pool", [x], kind="avg", keepdims=True)
+    gate = b.one("conv2d", "se_reduce", [gate], filters=reduced, kernel=1, stride=1, groups=1, bias=bias, padding="same")
+    gate = b.act("se_act", gate, b.knob("se_activation"))
+    gate = b.one("conv2d", "se_expand", [gate], filters=expanded, kernel=1, stride=1, groups=1, bias=bias, padding="same")
+    gate = b.act("se_gate", gate, b.knob("se_gate"))
+    return reduced, b.one("multiply", "se_scale", [x, gate])
+
+
+def _wants_residual(b: BlockContext, block_input: str, output: str) -> bool:
+    skip = b.knob("skip")
+    fits = b.shape(block_input) == b.shape(output)
+    if skip is True and not fits:
+        raise b.error(
+            f"skip: true, but the block maps {list(b.shape(block_input))} to {list(b.shape(output))};"
+            " a residual needs stride 1 and equal channels",
+            "skip",
+        )
+    return skip is True or (skip == "auto" and fits)
+
+
+def lower_shuffle(b: BlockContext, x: str) -> str:
+    filters = b.settings.scale(int(b.knob("filters")), b.knob("width_scaling"))
+    in_channels = b.channels(x)
+    kernel, groups = int(b.knob("kernel")), int(b.knob("groups"))
+    if filters % 2:
+        raise b.error(f"{filters} output channels do not split into two equal branches", "filters")
+    half = filters // 2
+    b.knobs.update(filters=filters, kernel=kernel, stride=b.stride, groups=groups)
+    if b.stride == 1:
+        if in_channels != filters:
+            raise b.error(
+                f"a stride-1 shuffle unit keeps its channels, but gets {in_channels} and is asked for {filters}"
+                " (make the stage's first unit stride 2, or match the filters)",
+                "filters",
+            )
+        left, right = b.add("split", "split", [x], groups=2)
+        right = _shuffle_branch(b, "b2", right, half, kernel)
+        merged = b.one("concat", "concat", [left, right])
+    else:
+        left = b.one("depthwise_conv2d", "b1_dw", [x], kernel=kernel, stride=b.stride, depth_multiplier=1, bias=False, padding="same")
+        left = b.bn("b1_dw_bn", left)
+        left = b.one("conv2d", "b1_pw", [left], filters=half, kernel=1, stride=1, groups=1, bias=False, padding="same")
+        left = b.bn("b1_pw_bn", left)
+        left = b.act("b1_pw_act", left, b.knob("activation"))
+        right = _shuffle_branch(b, "b2", x, half, kernel)
+        merged = b.one("concat", "concat", [left, right])
+    return b.one("channel_shuffle", "shuffle", [merged], groups=groups)
+
+
+def _shuffle_branch(b: BlockContext, role: str, x: str, channels: int, kernel: int) -> str:
+    """1x1 + BN + act, depthwise kxk + BN, 1x1 + BN + act: ShuffleNetV2's branch 2."""
+    activation = b.knob("activation")
+    x = b.one("conv2d", f"{role}_pw1", [x], filters=channels, kernel=1, stride=1, groups=1, bias=False, padding="same")
+    x = b.act(f"{role}_pw1_act", b.bn(f"{role}_pw1_bn", x), activation)
+    x = b.one("depthwise_conv2d", f"{role}_dw", [x], kernel=kernel, stride=b.stride, depth_multiplier=1, bias=False, padding="same")
+    x = b.bn(f"{role}_dw_bn", x)
+    x = b.one("conv2d", f"{role}_pw2", [x], filters=channels, kernel=1, stride=1, groups=1, bias=False, padding="same")
+    return b.act(f"{role}_pw2_act", b.bn(f"{role}_pw2_bn", x), activation)
+
+
+def lower_pool(b: BlockContext, x: str) -> str:
+    size = int(b.knob("size"))
+    stride = int(b.args.get("stride") or size)
+    b.knobs.update(kind=b.knob("kind"), size=size, stride=stride)
+    return b.one("pool", None, [x], kind=b.knob("kind"), size=size, stride=stride, padding=b.knob("padding"))
+
+
+def lower_global_pool(b: BlockContext, x: str) -> str:
+    b.knobs.update(kind=b.knob("kind"))
+    return b.one("global_pool", None, [x], kind=b.knob("kind"), keepdims=bool(b.knob("keepdims")))
+
+
+def lower_dropout(b: BlockContext, x: str) -> str:
+    b.knobs.update(rate=float(b.knob("rate")))
+    return b.one("dropout", None, [x], rate=float(b.knob("rate")))
+
+
+def lower_dense(b: BlockContext, x: str) -> str:
+    b.knobs.update(units=int(b.knob("units")))
+    return b.one("dense", None, [x], units=int(b.knob("units")), bias=bool(b.knob("bias")))
+
+
+def lower_flatten(b: BlockContext, x: str) -> str:
+    return b.one("flatten", None, [x])
+
+
+def lower_activation(b: BlockContext, x: str) -> str:
+    b.knobs.update(fn=b.knob("fn"))
+    return b.one("activation", None, [x], fn=b.knob("fn"))
+
+
+def lower_rescale(b: BlockContext, x: str) -> str:
+    b.knobs.update(scale=float(b.knob("scale")), offset=float(b.knob("offset")))
+    return b.one("rescale", None, [x], scale=float(b.knob("scale")), offset=float(b.knob("offset")))
+
+
+LOWERINGS: dict[str, Callable[[BlockContext, str], str]] = {
+    "conv": lower_conv,
+    "dwconv": lower_dwconv,
+    "sepconv": lower_sepconv,
+    "mbconv": lower_mbconv,
+    "shuffle": lower_shuffle,
+    "pool": lower_pool,
+    "global_pool": lower_global_pool,
+    "dropout": lower_dropout,
+    "dense": lower_dense,
+    "flatten": lower_flatten,
+    "activation": lower_activation,
+    "rescale": lower_rescale,
+}
+
+# The knob a scalar shorthand sets: `dropout: 0.2`, `global_pool: avg`, `dense: $classes`.
+SHORTHAND_KNOB = {
+    "pool": "kind",
+    "global_pool": "kind",
+    "dropout": "rate",
+    "dense": "units",
+    "activation": "fn",
+    "rescale": "scale",
+}

@@ -1,0 +1,153 @@
+"""Appending nodes to a Graph under construction, with shapes checked as they go."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from archdsl.errors import Location, SpecError
+from archdsl.ir.graph import Block, Node, Shape
+from archdsl.ir.ops import OPS, ShapeError
+from archdsl.ir.rounding import make_divisible
+from archdsl.spec.document import Document, Path
+from archdsl.spec.limits import Limits
+from archdsl.spec.schema import knob_default, schema
+
+
+@dataclass
+class GraphBuilder:
+    """Nodes and blocks so far, and the shape of every output reference."""
+
+    limits: Limits
+    nodes: list[Node] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    shapes: dict[str, Shape] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)
+
+    def add(self, node: Node, where: Location) -> list[str]:
+        """Append ``node``; return references to its outputs."""
+        if node.name in self.names:
+            raise SpecError(where, f"two layers would be named '{node.name}'; give the block another name")
+        if len(self.nodes) >= self.limits.layers:
+            raise SpecError(
+                where, f"network too large: more than {self.limits.layers:,} layers (raise it with --max-layers)"
+            )
+        try:
+            outputs = OPS[node.op].shapes(node.attrs, [self.shapes[ref] for ref in node.inputs])
+        except ShapeError as exc:
+            raise SpecError(where, f"{node.block}: {exc}") from None
+        if outputs[0] and outputs[0][-1] > self.limits.channels:
+            raise SpecError(
+                where, f"{node.block}: {outputs[0][-1]:,} channels is more than the limit of {self.limits.channels:,}"
+            )
+        self.nodes.append(node)
+        self.names.add(node.name)
+        refs = [node.name] if len(outputs) == 1 else [f"{node.name}:{i}" for i in range(len(outputs))]
+        self.shapes.update(zip(refs, outputs, strict=True))
+        return refs
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Spec-wide values every block reads: multipliers, rounding and knob defaults."""
+
+    width: float
+    depth: float
+    divisor: int
+    min_channels: int | None
+    defaults: Mapping[str, Any]
+
+    def scale(self, filters: int, rule: str) -> int:
+        """Output channels of ``filters`` under the width multiplier and ``rule``."""
+        if rule == "none" or (rule == "up_only" and self.width <= 1.0):
+            return filters
+        if rule == "floor":
+            return max(1, int(filters * self.width))
+        return make_divisible(filters * self.width, self.divisor, self.min_channels)
+
+    def round_channels(self, value: float) -> int:
+        return make_divisible(value, self.divisor, self.min_channels)
+
+
+@cache
+def block_defaults(block_type: str) -> dict[str, Any]:
+    """Each knob's schema default for one block type (shared $defs or inline)."""
+    definition = schema()["$defs"][f"{block_type}_block"]
+    properties = (definition["anyOf"][0] if "anyOf" in definition else definition)["properties"]
+    result = {}
+    for knob, prop in properties.items():
+        default = knob_default(prop["$ref"].rsplit("/", 1)[-1]) if "$ref" in prop else prop.get("default")
+        if default is not None:
+            result[knob] = default
+    return result
+
+
+@cache
+def _bn_defaults() -> dict[str, float]:
+    options = schema()["$defs"]["bn_options"]["properties"]
+    return {name: options[name]["default"] for name in ("epsilon", "momentum")}
+
+
+@dataclass
+class BlockContext:
+    """One repeat of one spec block while it is lowered to nodes."""
+
+    graph: GraphBuilder
+    settings: Settings
+    doc: Document
+    type: str
+    name: str
+    stage: str
+    args: Mapping[str, Any]
+    path: Path
+    stride: int
+    knobs: dict[str, Any] = field(default_factory=dict)
+
+    def knob(self, name: str) -> Any:
+        """The block's value for ``name``, else the spec's defaults, else the schema's."""
+        if name == "stride":
+            return self.stride
+        if name in self.args:
+            return self.args[name]
+        if name in self.settings.defaults:
+            return self.settings.defaults[name]
+        return block_defaults(self.type).get(name)
+
+    def where(self, knob: str | None = None) -> Location:
+        if knob and knob in self.args:
+            return self.doc.locate((*self.path, knob))
+        return self.doc.locate(self.path, key=True)
+
+    def error(self, message: str, knob: str | None = None) -> SpecError:
+        return SpecError(self.where(knob), f"{self.name}: {message}")
+
+    def channels(self, ref: str) -> int:
+        return self.graph.shapes[ref][-1]
+
+    def shape(self, ref: str) -> Shape:
+        return self.graph.shapes[ref]
+
+    def add(self, op: str, role: str | None, inputs: list[str], **attrs: Any) -> list[str]:
+        """Add one node named ``BLOCK_role`` (or ``BLOCK`` when role is None)."""
+        name = f"{self.name}_{role}" if role else self.name
+        node = Node(name, op, attrs, tuple(inputs), self.name, self.stage)
+        return self.graph.add(node, self.where())
+
+    def one(self, op: str, role: str | None, inputs: list[str], **attrs: Any) -> str:
+        return self.add(op, role, inputs, **attrs)[0]
+
+    def bn(self, role: str, x: str, setting: Any = None) -> str:
+        """BatchNorm with the block's settings merged over the spec's defaults."""
+        setting = self.knob("bn") if setting is None else setting
+        options = dict(_bn_defaults())
+        spec_bn = self.settings.defaults.get("bn")
+        if isinstance(spec_bn, dict):
+            options.update(spec_bn)
+        if isinstance(setting, dict):
+            options.update(setting)
+        return self.one("batch_norm", role, [x], epsilon=float(options["epsilon"]), momentum=float(options["momentum"]))
+
+    def act(self, role: str, x: str, fn: str) -> str:
+        return x if fn == "none" else self.one("activation", role, [x], fn=fn)

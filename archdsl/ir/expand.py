@@ -1,0 +1,106 @@
+"""Expansion: a checked, parameter-resolved document becomes a Graph.
+
+Repeats unroll here (the first repeat takes the stage's stride, the rest stride 1, and
+the depth multiplier rounds repeats up), and every block lowers to primitive nodes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+from archdsl.errors import SpecError
+from archdsl.ir.blocks import LOWERINGS, SHORTHAND_KNOB
+from archdsl.ir.builder import BlockContext, GraphBuilder, Settings
+from archdsl.ir.graph import Block, Graph, Node
+from archdsl.spec.document import Document
+from archdsl.spec.limits import DEFAULT_LIMITS, Limits
+from archdsl.spec.schema import BLOCK_SECTIONS
+
+REPEATABLE = {"conv", "dwconv", "sepconv", "mbconv", "shuffle"}
+
+
+def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
+    """Lower a resolved document (params substituted, schema-checked) to a Graph."""
+    data = doc.data
+    params = data["params"]
+    defaults = data.get("defaults") or {}
+    settings = Settings(
+        width=float(params["width"]),
+        depth=float(params["depth"]),
+        divisor=int(defaults.get("divisor", 8)),
+        min_channels=defaults.get("min_channels"),
+        defaults=defaults,
+    )
+    graph = GraphBuilder(limits)
+    input_shape = tuple(int(d) for d in data["input"])
+    if input_shape[0] * input_shape[1] > limits.input_pixels:
+        raise SpecError(
+            doc.locate(("input",)),
+            f"input of {input_shape[0]}x{input_shape[1]} pixels is more than the limit of"
+            f" {limits.input_pixels:,} (raise it with --max-input-pixels)",
+        )
+    x = graph.add(Node("input", "input", {"shape": input_shape}, (), "input", "input"), doc.locate(("input",)))[0]
+    graph.blocks.append(Block("input", "input", "input", {"shape": input_shape}, (), x, ("input",)))
+    for section in BLOCK_SECTIONS:
+        entries = data.get(section) or []
+        names = _default_names(section, entries)
+        for index, entry in enumerate(entries):
+            x = _expand_entry(doc, graph, settings, section, index, entry, names[index], x)
+    return Graph(
+        name=data["name"],
+        title=data.get("title", data["name"]),
+        input_shape=input_shape,
+        nodes=tuple(graph.nodes),
+        blocks=tuple(graph.blocks),
+        params=dict(params),
+    )
+
+
+def _default_names(section: str, entries: list[dict[str, Any]]) -> list[str]:
+    """stem / stem1.., s1.., head_conv, head_conv2.. where the block gives no name."""
+    if section == "stages":
+        return [f"s{i + 1}" for i in range(len(entries))]
+    if section == "stem":
+        return ["stem"] if len(entries) == 1 else [f"stem{i + 1}" for i in range(len(entries))]
+    seen: Counter[str] = Counter()
+    names = []
+    for entry in entries:
+        kind = next(iter(entry))
+        seen[kind] += 1
+        names.append(f"head_{kind}" + (str(seen[kind]) if seen[kind] > 1 else ""))
+    return names
+
+
+def _expand_entry(
+    doc: Document,
+    graph: GraphBuilder,
+    settings: Settings,
+    section: str,
+    index: int,
+    entry: dict[str, Any],
+    default_name: str,
+    x: str,
+) -> str:
+    block_type, args = next(iter(entry.items()))
+    if not isinstance(args, dict):
+        args = {} if args is None else {SHORTHAND_KNOB[block_type]: args}
+    path = (section, index, block_type)
+    stage = f"s{index + 1}" if section == "stages" else section
+    base = args.get("name") or default_name
+    repeats = 1
+    if block_type in REPEATABLE:
+        repeats = math.ceil(int(args.get("repeats", 1)) * settings.depth)
+    for repeat in range(repeats):
+        numbered = section == "stages" or repeats > 1
+        name = f"{base}_b{repeat + 1}" if numbered else base
+        stride = int(args.get("stride", 1)) if repeat == 0 and block_type in REPEATABLE else 1
+        context = BlockContext(graph, settings, doc, block_type, name, stage, args, path, stride)
+        first_node = len(graph.nodes)
+        output = LOWERINGS[block_type](context, x)
+        if len(graph.nodes) == first_node:
+            raise context.error("block makes no layers")
+        graph.blocks.append(Block(name, block_type, stage, dict(context.knobs), (x,), output, path))
+        x = output
+    return x

@@ -1,0 +1,83 @@
+"""The Graph: one frozen, topologically ordered list of primitive layers.
+
+Every backend (analyzer, Keras, graphviz) reads this and nothing else, so they cannot
+disagree about what a spec means. Node names become Keras layer names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Shape = tuple[int, ...]  # without the batch dimension: (H, W, C) or (units,)
+
+
+@dataclass(frozen=True)
+class Node:
+    """One primitive layer.
+
+    ``inputs`` are references to earlier nodes: a name, or ``name:i`` for output ``i`` of a
+    node with several outputs (only ``split``). ``block`` and ``stage`` say where in the
+    spec the node came from.
+    """
+
+    name: str
+    op: str
+    attrs: Mapping[str, Any]
+    inputs: tuple[str, ...]
+    block: str
+    stage: str
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unrolled block of the spec: what the papers draw as a box.
+
+    ``knobs`` are its resolved settings (filters after width scaling, stride of this
+    repeat, expanded and SE channels), which drawers use for labels. ``source`` is the
+    block's path in the spec document.
+    """
+
+    name: str
+    type: str
+    stage: str
+    knobs: Mapping[str, Any]
+    inputs: tuple[str, ...]
+    output: str
+    source: tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Graph:
+    name: str
+    title: str
+    input_shape: Shape
+    nodes: tuple[Node, ...]
+    blocks: tuple[Block, ...]
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def output(self) -> str:
+        return self.nodes[-1].name
+
+    def node(self, name: str) -> Node:
+        return self._by_name[name]
+
+    @property
+    def _by_name(self) -> dict[str, Node]:
+        cached = self.__dict__.get("_index")
+        if cached is None:
+            cached = {node.name: node for node in self.nodes}
+            object.__setattr__(self, "_index", cached)
+        return cached
+
+    def edges(self) -> list[tuple[str, str]]:
+        """(producer node name, consumer node name) for every input of every node."""
+        return [(split_ref(ref)[0], node.name) for node in self.nodes for ref in node.inputs]
+
+
+def split_ref(ref: str) -> tuple[str, int]:
+    """``'a:1'`` -> ``('a', 1)``; ``'a'`` -> ``('a', 0)``."""
+    name, _, index = ref.partition(":")
+    return name, int(index) if index else 0

@@ -1,0 +1,171 @@
+"""Parameters: declared in the spec, overridden with --set, substituted for $name."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from archdsl.errors import SpecError
+from archdsl.spec.document import Document, Path
+
+# Multipliers every spec has, declared or not.
+BUILTIN_PARAMS: dict[str, float] = {"width": 1.0, "depth": 1.0}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_INPUT = re.compile(r"^(\d+)(?:x(\d+))?(?:x(\d+))?$")
+
+
+@dataclass(frozen=True)
+class Override:
+    """One ``--set name=value`` from the command line or the API."""
+
+    name: str
+    value: Any
+    text: str
+
+
+def parse_override(text: str) -> Override:
+    """Parse ``name=value``; the value is a bool, int, float or string as written."""
+    name, sep, raw = text.partition("=")
+    name, raw = name.strip(), raw.strip()
+    if not sep or not _NAME.match(name) or not raw:
+        raise SpecError(None, f"--set expects name=value, got '{text}'")
+    return Override(name, _scalar(raw), text)
+
+
+def _scalar(raw: str) -> Any:
+    lowered = raw.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            value = kind(raw)
+        except ValueError:
+            continue
+        if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+            raise SpecError(None, f"--set value '{raw}' is not a finite number")
+        return value
+    return raw
+
+
+def apply_params(doc: Document, overrides: list[Override] | tuple[Override, ...] = ()) -> tuple[Document, dict[Path, str]]:
+    """A new document with every $name replaced by its value, and where each came from.
+
+    The returned map notes, for each substituted path, which parameter (and which
+    ``--set``) supplied the value, so later range errors can say so.
+    """
+    data = doc.data
+    declared: dict[str, Any] = dict(data.get("params") or {})
+    values: dict[str, Any] = {**BUILTIN_PARAMS, **declared}
+    set_by: dict[str, str] = {}
+    input_override = None
+    for override in overrides:
+        if override.name == "input":
+            input_override = _parse_input(override)
+            continue
+        if override.name not in values:
+            known = ", ".join(sorted([*values, "input"]))
+            raise SpecError(None, f"--set {override.text}: the spec has no param '{override.name}' (params: {known})")
+        _check_type(override, values[override.name])
+        values[override.name] = override.value
+        set_by[override.name] = override.text
+    resolved = {name: _resolve(doc, values, name, ()) for name in values}
+    origins: dict[Path, str] = {}
+    new_data = {}
+    for key, value in data.items():
+        if key == "params":
+            new_data[key] = {name: resolved[name] for name in declared}
+            continue
+        new_data[key] = _substitute(doc, value, (key,), resolved, set_by, origins)
+    new_data["params"] = {**{k: resolved[k] for k in BUILTIN_PARAMS}, **new_data.get("params", {})}
+    for name, text in set_by.items():
+        origins[("params", name)] = f"set by --set {text}"
+    if input_override is not None:
+        channels = new_data["input"][2] if len(new_data.get("input", [])) == 3 else 3
+        new_data["input"] = [input_override[0], input_override[1], input_override[2] or channels]
+        for i in range(3):
+            origins[("input", i)] = f"from --set input={'x'.join(map(str, new_data['input']))}"
+    return Document(new_data, doc.file, doc.text, doc.values, doc.keys), origins
+
+
+def _parse_input(override: Override) -> tuple[int, int, int | None]:
+    match = _INPUT.match(str(override.value))
+    if not match:
+        raise SpecError(None, f"--set {override.text}: input is SIZE, HxW or HxWxC, e.g. 160 or 192x192x3")
+    height = int(match.group(1))
+    width = int(match.group(2) or height)
+    channels = int(match.group(3)) if match.group(3) else None
+    return height, width, channels
+
+
+def _check_type(override: Override, current: Any) -> None:
+    if isinstance(current, dict):  # a select param: any scalar may pick the case
+        return
+    numeric = isinstance(current, int | float) and not isinstance(current, bool)
+    given_numeric = isinstance(override.value, int | float) and not isinstance(override.value, bool)
+    if numeric and not given_numeric or isinstance(current, bool) and not isinstance(override.value, bool):
+        kind = "a number" if numeric else "true or false"
+        raise SpecError(None, f"--set {override.text}: '{override.name}' must be {kind}")
+
+
+def _resolve(doc: Document, values: dict[str, Any], name: str, chain: tuple[str, ...]) -> Any:
+    """The final value of param ``name``: following $aliases and select tables."""
+    path = ("params", name)
+    if name in chain:
+        cycle = " -> ".join(f"${n}" for n in (*chain, name))
+        raise SpecError(doc.locate(path), f"circular parameter reference: {cycle}")
+    value = values[name]
+    if isinstance(value, str) and value.startswith("$"):
+        target = value[1:]
+        if target not in values:
+            raise SpecError(doc.locate(path), _unknown(target, values))
+        return _resolve(doc, values, target, (*chain, name))
+    if isinstance(value, dict):
+        selector = value["select"]
+        if selector not in values:
+            raise SpecError(doc.locate((*path, "select")), _unknown(selector, values))
+        key = _resolve(doc, values, selector, (*chain, name))
+        for case, result in value["cases"].items():
+            if _same(case, key):
+                return result
+        cases = ", ".join(value["cases"])
+        raise SpecError(
+            doc.locate((*path, "cases")),
+            f"param '{name}' has no case for {selector}={key} (cases: {cases})",
+        )
+    return value
+
+
+def _same(case: str, key: Any) -> bool:
+    if isinstance(key, bool):
+        return case.lower() == str(key).lower()
+    if isinstance(key, int | float):
+        try:
+            return float(case) == float(key)
+        except ValueError:
+            return False
+    return case == str(key)
+
+
+def _unknown(name: str, values: dict[str, Any]) -> str:
+    from difflib import get_close_matches
+
+    close = get_close_matches(name, list(values), n=1)
+    hint = f"; did you mean '${close[0]}'?" if close else f" (params: {', '.join(values)})"
+    return f"unknown parameter '${name}'{hint}"
+
+
+def _substitute(
+    doc: Document, value: Any, path: Path, resolved: dict[str, Any], set_by: dict[str, str], origins: dict[Path, str]
+) -> Any:
+    if isinstance(value, dict):
+        return {k: _substitute(doc, v, (*path, k), resolved, set_by, origins) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(doc, v, (*path, i), resolved, set_by, origins) for i, v in enumerate(value)]
+    if isinstance(value, str) and value.startswith("$") and _NAME.match(value[1:]):
+        name = value[1:]
+        if name not in resolved:
+            raise SpecError(doc.locate(path), _unknown(name, resolved))
+        origins[path] = f"from ${name}" + (f", set by --set {set_by[name]}" if name in set_by else "")
+        return resolved[name]
+    return value

@@ -1,0 +1,75 @@
+"""Finding and reading a spec: a path, or the name of a built-in network."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+
+from archdsl.errors import Location, SpecError
+from archdsl.spec.document import Document
+from archdsl.spec.limits import DEFAULT_LIMITS, Limits
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".arch")
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in specs (one YAML file each under ``archdsl.specs``)."""
+    folder = resources.files("archdsl.specs")
+    return sorted(
+        entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml")
+    )
+
+
+def resolve(spec: str) -> str:
+    """The file a SPEC argument names: an existing path, else a built-in spec's file."""
+    if os.path.exists(spec) or os.sep in spec or spec.endswith(SPEC_SUFFIXES):
+        return spec
+    candidate = resources.files("archdsl.specs") / f"{spec}.yaml"
+    if candidate.is_file():
+        return str(candidate)
+    from difflib import get_close_matches
+
+    names = builtin_names()
+    close = get_close_matches(spec, names, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f" (built-in specs: {', '.join(names)})"
+    raise SpecError(None, f"no spec file or built-in spec named '{spec}'{hint}")
+
+
+def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The file's text, checked for size and UTF-8 (a leading BOM is dropped)."""
+    start = Location(path, 1, 1)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(limits.file_bytes + 1)
+    except IsADirectoryError:
+        raise SpecError(start, "is a folder, not a spec file") from None
+    except OSError as exc:
+        raise SpecError(None, f"cannot read '{path}': {exc.strerror}") from None
+    if len(raw) > limits.file_bytes:
+        raise SpecError(start, f"spec file larger than {limits.file_bytes:,} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        head = raw[: exc.start]
+        line = head.count(b"\n") + 1
+        col = len(head[head.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        raise SpecError(Location(path, line, col), "not UTF-8 text (is this a binary file?)") from None
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        raise SpecError(Location(path, line, col), "NUL byte in spec (is this a binary file?)")
+    return text
+
+
+def load_document(spec: str, limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Read SPEC (path or built-in name) with the front end its suffix selects."""
+    path = resolve(spec)
+    text = read_text(path, limits)
+    if path.endswith(".arch"):
+        from archdsl.spec.dsl_front import parse_dsl
+
+        return parse_dsl(text, path, limits)
+    from archdsl.spec.yaml_front import parse_yaml
+
+    return parse_yaml(text, path, limits)

@@ -1,0 +1,119 @@
+"""YAML front end: a safe composer walk that keeps a location for every node.
+
+PyYAML's composer already gives each node a start mark; we turn the node tree into
+plain data ourselves (never PyYAML's full constructor), so only the YAML 1.1 core types
+are built, every tag outside them is an error, and aliases cannot multiply the work.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import yaml
+
+from archdsl.errors import Location, SpecError, source_excerpt
+from archdsl.spec.document import Document, Path
+from archdsl.spec.limits import DEFAULT_LIMITS, Limits
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null")
+}
+
+
+def parse_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Document:
+    """Parse one YAML document into a located ``Document``."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise _located(text, file, mark, _yaml_message(exc)) from None
+    except yaml.YAMLError as exc:
+        raise SpecError(Location(file, 1, 1), f"cannot read YAML: {exc}") from None
+    except RecursionError:
+        raise SpecError(Location(file, 1, 1), "YAML nested too deeply") from None
+    if not nodes or nodes[0] is None:
+        raise SpecError(Location(file, 1, 1), "empty spec: expected a mapping with archdsl, name, input, stages")
+    if len(nodes) > 1:
+        raise _located(text, file, nodes[1].start_mark, "a spec holds one YAML document; found another here")
+    walker = _Walker(file, limits)
+    data = walker.walk(nodes[0], (), 0)
+    return Document(data, file, text, walker.values, walker.keys)
+
+
+def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (exc.context, exc.problem) if p]
+    message = "; ".join(parts) or "invalid YAML"
+    return f"invalid YAML: {message}"
+
+
+def _located(text: str, file: str, mark: Any, message: str) -> SpecError:
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    return SpecError(Location(file, line, col), message, source_excerpt(text, line, col))
+
+
+class _Walker:
+    def __init__(self, file: str, limits: Limits) -> None:
+        self.file = file
+        self.limits = limits
+        self.values: dict[Path, Location] = {}
+        self.keys: dict[Path, Location] = {}
+        self.count = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def where(self, node: yaml.Node) -> Location:
+        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def walk(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        self.count += 1
+        if self.count > self.limits.document_nodes:
+            raise SpecError(
+                self.where(node),
+                f"spec too large: more than {self.limits.document_nodes:,} values"
+                " (an alias that expands again and again?)",
+            )
+        if depth > self.limits.nesting:
+            raise SpecError(self.where(node), f"spec nested more than {self.limits.nesting} levels deep")
+        self.values[path] = self.where(node)
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path, depth)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                raise SpecError(self.where(node), f"YAML tag {node.tag!r} is not allowed in a spec")
+            return [self.walk(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        if node.tag != _MAP_TAG:
+            raise SpecError(self.where(node), f"YAML tag {node.tag!r} is not allowed in a spec")
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise SpecError(self.where(key_node), "a mapping key must be a plain name")
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise SpecError(self.where(key_node), "YAML merge keys (<<) are not supported in a spec")
+            # The key's own text: `0.5: 48` keys a table by "0.5", as written.
+            key = key_node.value
+            child = (*path, key)
+            if key in result:
+                first = self.keys[child]
+                raise SpecError(
+                    self.where(key_node), f"duplicate key {key!r} (first given at line {first.line})"
+                )
+            self.keys[child] = self.where(key_node)
+            result[key] = self.walk(value_node, child, depth + 1)
+        return result
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            raise SpecError(self.where(node), f"YAML tag {node.tag!r} is not allowed in a spec")
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
+            raise SpecError(self.where(node), f"bad value {node.value!r}: {exc}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise SpecError(self.where(node), f"{node.value!r} is not a finite number")
+        return value
