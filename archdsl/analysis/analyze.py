@@ -117,7 +117,9 @@ def _group(layers: list[LayerStats], graph: Graph, *, by_stage: bool) -> tuple[G
     for name, members in groups.items():
         counts = sum((m.counts for m in members), Counts())
         kind = "stage" if by_stage else kinds[name]
-        result.append(GroupStats(name, kind, members[0].stage, members[-1].output_shape, len(members), counts))
+        result.append(
+            GroupStats(name, kind, members[0].stage, members[-1].output_shape, len(members), counts)
+        )
     return tuple(result)
 
 
@@ -137,6 +139,8 @@ def _peak_memory(graph: Graph, layers: list[LayerStats]) -> int:
     for index, layer in enumerate(layers):
         live += layer.counts.activation_bytes
         peak = max(peak, live)
-        frees[last_use[layer.name]] = frees.get(last_use[layer.name], 0) + layer.counts.activation_bytes
+        frees[last_use[layer.name]] = (
+            frees.get(last_use[layer.name], 0) + layer.counts.activation_bytes
+        )
         live -= frees.pop(index, 0)
     return peak

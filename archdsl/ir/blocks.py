@@ -15,10 +15,19 @@ from archdsl.ir.rounding import ratio
 
 def lower_conv(b: BlockContext, x: str) -> str:
     filters = b.settings.scale(int(b.knob("filters")), b.knob("width_scaling"))
-    b.knobs.update(filters=filters, kernel=b.knob("kernel"), stride=b.stride, groups=b.knob("groups"))
+    b.knobs.update(
+        filters=filters, kernel=b.knob("kernel"), stride=b.stride, groups=b.knob("groups")
+    )
     x = b.one(
-        "conv2d", "conv", [x], filters=filters, kernel=int(b.knob("kernel")), stride=b.stride,
-        groups=int(b.knob("groups")), bias=bool(b.knob("bias")), padding=b.knob("padding"),
+        "conv2d",
+        "conv",
+        [x],
+        filters=filters,
+        kernel=int(b.knob("kernel")),
+        stride=b.stride,
+        groups=int(b.knob("groups")),
+        bias=bool(b.knob("bias")),
+        padding=b.knob("padding"),
     )
     if b.knob("bn") is not False:
         x = b.bn("bn", x)
@@ -28,8 +37,14 @@ def lower_conv(b: BlockContext, x: str) -> str:
 def lower_dwconv(b: BlockContext, x: str) -> str:
     b.knobs.update(kernel=b.knob("kernel"), stride=b.stride)
     x = b.one(
-        "depthwise_conv2d", "dw", [x], kernel=int(b.knob("kernel")), stride=b.stride,
-        depth_multiplier=int(b.knob("depth_multiplier")), bias=bool(b.knob("bias")), padding=b.knob("padding"),
+        "depthwise_conv2d",
+        "dw",
+        [x],
+        kernel=int(b.knob("kernel")),
+        stride=b.stride,
+        depth_multiplier=int(b.knob("depth_multiplier")),
+        bias=bool(b.knob("bias")),
+        padding=b.knob("padding"),
     )
     if b.knob("bn") is not False:
         x = b.bn("bn", x)
@@ -41,11 +56,30 @@ def lower_sepconv(b: BlockContext, x: str) -> str:
     kernel, bias, padding = int(b.knob("kernel")), bool(b.knob("bias")), b.knob("padding")
     activation = b.knob("activation")
     b.knobs.update(filters=filters, kernel=kernel, stride=b.stride)
-    x = b.one("depthwise_conv2d", "dw", [x], kernel=kernel, stride=b.stride, depth_multiplier=1, bias=bias, padding=padding)
+    x = b.one(
+        "depthwise_conv2d",
+        "dw",
+        [x],
+        kernel=kernel,
+        stride=b.stride,
+        depth_multiplier=1,
+        bias=bias,
+        padding=padding,
+    )
     if b.knob("bn") is not False:
         x = b.bn("dw_bn", x)
     x = b.act("dw_act", x, activation)
-    x = b.one("conv2d", "pw", [x], filters=filters, kernel=1, stride=1, groups=1, bias=bias, padding="same")
+    x = b.one(
+        "conv2d",
+        "pw",
+        [x],
+        filters=filters,
+        kernel=1,
+        stride=1,
+        groups=1,
+        bias=bias,
+        padding="same",
+    )
     if b.knob("bn") is not False:
         x = b.bn("pw_bn", x)
     return b.act("pw_act", x, b.knob("pw_activation") or activation)
@@ -60,26 +94,65 @@ def lower_mbconv(b: BlockContext, x: str) -> str:
     expanded = in_channels
     if expansion != 1:
         wanted = in_channels * expansion
-        expanded = b.settings.round_channels(wanted) if b.knob("expand_round") == "make_divisible" else round(wanted)
+        expanded = (
+            b.settings.round_channels(wanted)
+            if b.knob("expand_round") == "make_divisible"
+            else round(wanted)
+        )
         if expanded < 1:
             raise b.error(f"expansion {b.knob('expansion')} leaves no channels", "expansion")
-        x = b.one("conv2d", "expand", [x], filters=expanded, kernel=1, stride=1, groups=1, bias=False, padding="same")
+        x = b.one(
+            "conv2d",
+            "expand",
+            [x],
+            filters=expanded,
+            kernel=1,
+            stride=1,
+            groups=1,
+            bias=False,
+            padding="same",
+        )
         x = b.bn("expand_bn", x)
         x = b.act("expand_act", x, activation)
-    x = b.one("depthwise_conv2d", "dw", [x], kernel=kernel, stride=b.stride, depth_multiplier=1, bias=False, padding="same")
+    x = b.one(
+        "depthwise_conv2d",
+        "dw",
+        [x],
+        kernel=kernel,
+        stride=b.stride,
+        depth_multiplier=1,
+        bias=False,
+        padding="same",
+    )
     x = b.bn("dw_bn", x)
     x = b.act("dw_act", x, activation)
     se_channels = 0
     if float(b.knob("se")) > 0:
         se_channels, x = _squeeze_excite(b, x, in_channels, expanded)
-    x = b.one("conv2d", "project", [x], filters=filters, kernel=1, stride=1, groups=1, bias=False, padding="same")
+    x = b.one(
+        "conv2d",
+        "project",
+        [x],
+        filters=filters,
+        kernel=1,
+        stride=1,
+        groups=1,
+        bias=False,
+        padding="same",
+    )
     x = b.bn("project_bn", x)
     residual = _wants_residual(b, block_input, x)
     if residual:
         x = b.one("add", "add", [block_input, x])
     b.knobs.update(
-        filters=filters, expansion=b.knob("expansion"), kernel=kernel, stride=b.stride, expanded=expanded,
-        se=float(b.knob("se")), se_channels=se_channels, skip=residual,
+        filters=filters,
+        expansion=b.knob("expansion"),
+        kernel=kernel,
+        stride=b.stride,
+        expanded=expanded,
+        se=float(b.knob("se")),
+        se_channels=se_channels,
+        skip=residual,
         activation=activation,
     )
     return x
@@ -89,12 +162,36 @@ def _squeeze_excite(b: BlockContext, x: str, in_channels: int, expanded: int) ->
     """SE on ``x``; returns its reduced channel count and its output."""
     base = in_channels if b.knob("se_base") == "input" else expanded
     wanted = base * float(b.knob("se"))
-    reduced = b.settings.round_channels(wanted) if b.knob("se_round") == "make_divisible" else max(1, int(wanted))
+    reduced = (
+        b.settings.round_channels(wanted)
+        if b.knob("se_round") == "make_divisible"
+        else max(1, int(wanted))
+    )
     bias = bool(b.knob("se_bias"))
     gate = b.one("global_pool", "se_pool", [x], kind="avg", keepdims=True)
-    gate = b.one("conv2d", "se_reduce", [gate], filters=reduced, kernel=1, stride=1, groups=1, bias=bias, padding="same")
+    gate = b.one(
+        "conv2d",
+        "se_reduce",
+        [gate],
+        filters=reduced,
+        kernel=1,
+        stride=1,
+        groups=1,
+        bias=bias,
+        padding="same",
+    )
     gate = b.act("se_act", gate, b.knob("se_activation"))
-    gate = b.one("conv2d", "se_expand", [gate], filters=expanded, kernel=1, stride=1, groups=1, bias=bias, padding="same")
+    gate = b.one(
+        "conv2d",
+        "se_expand",
+        [gate],
+        filters=expanded,
+        kernel=1,
+        stride=1,
+        groups=1,
+        bias=bias,
+        padding="same",
+    )
     gate = b.act("se_gate", gate, b.knob("se_gate"))
     return reduced, b.one("multiply", "se_scale", [x, gate])
 
@@ -130,9 +227,28 @@ def lower_shuffle(b: BlockContext, x: str) -> str:
         right = _shuffle_branch(b, "b2", right, half, kernel)
         merged = b.one("concat", "concat", [left, right])
     else:
-        left = b.one("depthwise_conv2d", "b1_dw", [x], kernel=kernel, stride=b.stride, depth_multiplier=1, bias=False, padding="same")
+        left = b.one(
+            "depthwise_conv2d",
+            "b1_dw",
+            [x],
+            kernel=kernel,
+            stride=b.stride,
+            depth_multiplier=1,
+            bias=False,
+            padding="same",
+        )
         left = b.bn("b1_dw_bn", left)
-        left = b.one("conv2d", "b1_pw", [left], filters=half, kernel=1, stride=1, groups=1, bias=False, padding="same")
+        left = b.one(
+            "conv2d",
+            "b1_pw",
+            [left],
+            filters=half,
+            kernel=1,
+            stride=1,
+            groups=1,
+            bias=False,
+            padding="same",
+        )
         left = b.bn("b1_pw_bn", left)
         left = b.act("b1_pw_act", left, b.knob("activation"))
         right = _shuffle_branch(b, "b2", x, half, kernel)
@@ -143,11 +259,40 @@ def lower_shuffle(b: BlockContext, x: str) -> str:
 def _shuffle_branch(b: BlockContext, role: str, x: str, channels: int, kernel: int) -> str:
     """1x1 + BN + act, depthwise kxk + BN, 1x1 + BN + act: ShuffleNetV2's branch 2."""
     activation = b.knob("activation")
-    x = b.one("conv2d", f"{role}_pw1", [x], filters=channels, kernel=1, stride=1, groups=1, bias=False, padding="same")
+    x = b.one(
+        "conv2d",
+        f"{role}_pw1",
+        [x],
+        filters=channels,
+        kernel=1,
+        stride=1,
+        groups=1,
+        bias=False,
+        padding="same",
+    )
     x = b.act(f"{role}_pw1_act", b.bn(f"{role}_pw1_bn", x), activation)
-    x = b.one("depthwise_conv2d", f"{role}_dw", [x], kernel=kernel, stride=b.stride, depth_multiplier=1, bias=False, padding="same")
+    x = b.one(
+        "depthwise_conv2d",
+        f"{role}_dw",
+        [x],
+        kernel=kernel,
+        stride=b.stride,
+        depth_multiplier=1,
+        bias=False,
+        padding="same",
+    )
     x = b.bn(f"{role}_dw_bn", x)
-    x = b.one("conv2d", f"{role}_pw2", [x], filters=channels, kernel=1, stride=1, groups=1, bias=False, padding="same")
+    x = b.one(
+        "conv2d",
+        f"{role}_pw2",
+        [x],
+        filters=channels,
+        kernel=1,
+        stride=1,
+        groups=1,
+        bias=False,
+        padding="same",
+    )
     return b.act(f"{role}_pw2_act", b.bn(f"{role}_pw2_bn", x), activation)
 
 
@@ -155,7 +300,9 @@ def lower_pool(b: BlockContext, x: str) -> str:
     size = int(b.knob("size"))
     stride = int(b.args.get("stride") or size)
     b.knobs.update(kind=b.knob("kind"), size=size, stride=stride)
-    return b.one("pool", None, [x], kind=b.knob("kind"), size=size, stride=stride, padding=b.knob("padding"))
+    return b.one(
+        "pool", None, [x], kind=b.knob("kind"), size=size, stride=stride, padding=b.knob("padding")
+    )
 
 
 def lower_global_pool(b: BlockContext, x: str) -> str:

@@ -29,10 +29,13 @@ class GraphBuilder:
     def add(self, node: Node, where: Location) -> list[str]:
         """Append ``node``; return references to its outputs."""
         if node.name in self.names:
-            raise SpecError(where, f"two layers would be named '{node.name}'; give the block another name")
+            raise SpecError(
+                where, f"two layers would be named '{node.name}'; give the block another name"
+            )
         if len(self.nodes) >= self.limits.layers:
             raise SpecError(
-                where, f"network too large: more than {self.limits.layers:,} layers (raise it with --max-layers)"
+                where,
+                f"network too large: more than {self.limits.layers:,} layers (raise it with --max-layers)",
             )
         try:
             outputs = OPS[node.op].shapes(node.attrs, [self.shapes[ref] for ref in node.inputs])
@@ -40,11 +43,14 @@ class GraphBuilder:
             raise SpecError(where, f"{node.block}: {exc}") from None
         if outputs[0] and outputs[0][-1] > self.limits.channels:
             raise SpecError(
-                where, f"{node.block}: {outputs[0][-1]:,} channels is more than the limit of {self.limits.channels:,}"
+                where,
+                f"{node.block}: {outputs[0][-1]:,} channels is more than the limit of {self.limits.channels:,}",
             )
         self.nodes.append(node)
         self.names.add(node.name)
-        refs = [node.name] if len(outputs) == 1 else [f"{node.name}:{i}" for i in range(len(outputs))]
+        refs = (
+            [node.name] if len(outputs) == 1 else [f"{node.name}:{i}" for i in range(len(outputs))]
+        )
         self.shapes.update(zip(refs, outputs, strict=True))
         return refs
 
@@ -78,7 +84,9 @@ def block_defaults(block_type: str) -> dict[str, Any]:
     properties = (definition["anyOf"][0] if "anyOf" in definition else definition)["properties"]
     result = {}
     for knob, prop in properties.items():
-        default = knob_default(prop["$ref"].rsplit("/", 1)[-1]) if "$ref" in prop else prop.get("default")
+        default = (
+            knob_default(prop["$ref"].rsplit("/", 1)[-1]) if "$ref" in prop else prop.get("default")
+        )
         if default is not None:
             result[knob] = default
     return result
@@ -147,7 +155,13 @@ class BlockContext:
             options.update(spec_bn)
         if isinstance(setting, dict):
             options.update(setting)
-        return self.one("batch_norm", role, [x], epsilon=float(options["epsilon"]), momentum=float(options["momentum"]))
+        return self.one(
+            "batch_norm",
+            role,
+            [x],
+            epsilon=float(options["epsilon"]),
+            momentum=float(options["momentum"]),
+        )
 
     def act(self, role: str, x: str, fn: str) -> str:
         return x if fn == "none" else self.one("activation", role, [x], fn=fn)

@@ -41,7 +41,9 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
             f"input of {input_shape[0]}x{input_shape[1]} pixels is more than the limit of"
             f" {limits.input_pixels:,} (raise it with --max-input-pixels)",
         )
-    x = graph.add(Node("input", "input", {"shape": input_shape}, (), "input", "input"), doc.locate(("input",)))[0]
+    x = graph.add(
+        Node("input", "input", {"shape": input_shape}, (), "input", "input"), doc.locate(("input",))
+    )[0]
     graph.blocks.append(Block("input", "input", "input", {"shape": input_shape}, (), x, ("input",)))
     for section in BLOCK_SECTIONS:
         entries = data.get(section) or []

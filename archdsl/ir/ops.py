@@ -44,7 +44,9 @@ def _spatial(size: int, kernel: int, stride: int, padding: str) -> int:
         return -(-size // stride)
     out = (size - kernel) // stride + 1 if size >= kernel else 0
     if out < 1:
-        raise ShapeError(f"spatial size reaches 0: a {kernel}x{kernel} window does not fit in {size} pixels")
+        raise ShapeError(
+            f"spatial size reaches 0: a {kernel}x{kernel} window does not fit in {size} pixels"
+        )
     return out
 
 
@@ -64,7 +66,9 @@ def _conv_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
     c = _image(ins)[2]
     groups = attrs.get("groups", 1)
     if c % groups or attrs["filters"] % groups:
-        raise ShapeError(f"{c} input and {attrs['filters']} output channels do not divide into {groups} groups")
+        raise ShapeError(
+            f"{c} input and {attrs['filters']} output channels do not divide into {groups} groups"
+        )
     return _window(attrs, ins, attrs["filters"])
 
 
@@ -86,7 +90,9 @@ def _dw_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> Cost:
 
 def _pool_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
     size = attrs["size"]
-    return _window({"kernel": size, "stride": attrs["stride"], "padding": attrs["padding"]}, ins, ins[0][2])
+    return _window(
+        {"kernel": size, "stride": attrs["stride"], "padding": attrs["padding"]}, ins, ins[0][2]
+    )
 
 
 def _same(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
@@ -136,7 +142,9 @@ def _global_pool_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
 
 def _dense_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
     if len(ins[0]) != 1:
-        raise ShapeError(f"dense needs a vector; got shape {list(ins[0])} (add global_pool or flatten first)")
+        raise ShapeError(
+            f"dense needs a vector; got shape {list(ins[0])} (add global_pool or flatten first)"
+        )
     return [(attrs["units"],)]
 
 

@@ -21,4 +21,3 @@ def ratio(value: float | int | str) -> float:
         numerator, _, denominator = value.partition("/")
         return float(numerator) / float(denominator) if float(denominator) else float("inf")
     return float(value)
-

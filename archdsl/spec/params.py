@@ -48,7 +48,9 @@ def _scalar(raw: str) -> Any:
     return raw
 
 
-def apply_params(doc: Document, overrides: list[Override] | tuple[Override, ...] = ()) -> tuple[Document, dict[Path, str]]:
+def apply_params(
+    doc: Document, overrides: list[Override] | tuple[Override, ...] = ()
+) -> tuple[Document, dict[Path, str]]:
     """A new document with every $name replaced by its value, and where each came from.
 
     The returned map notes, for each substituted path, which parameter (and which
@@ -65,7 +67,10 @@ def apply_params(doc: Document, overrides: list[Override] | tuple[Override, ...]
             continue
         if override.name not in values:
             known = ", ".join(sorted([*values, "input"]))
-            raise SpecError(None, f"--set {override.text}: the spec has no param '{override.name}' (params: {known})")
+            raise SpecError(
+                None,
+                f"--set {override.text}: the spec has no param '{override.name}' (params: {known})",
+            )
         _check_type(override, values[override.name])
         values[override.name] = override.value
         set_by[override.name] = override.text
@@ -91,7 +96,9 @@ def apply_params(doc: Document, overrides: list[Override] | tuple[Override, ...]
 def _parse_input(override: Override) -> tuple[int, int, int | None]:
     match = _INPUT.match(str(override.value))
     if not match:
-        raise SpecError(None, f"--set {override.text}: input is SIZE, HxW or HxWxC, e.g. 160 or 192x192x3")
+        raise SpecError(
+            None, f"--set {override.text}: input is SIZE, HxW or HxWxC, e.g. 160 or 192x192x3"
+        )
     height = int(match.group(1))
     width = int(match.group(2) or height)
     channels = int(match.group(3)) if match.group(3) else None
@@ -103,7 +110,12 @@ def _check_type(override: Override, current: Any) -> None:
         return
     numeric = isinstance(current, int | float) and not isinstance(current, bool)
     given_numeric = isinstance(override.value, int | float) and not isinstance(override.value, bool)
-    if numeric and not given_numeric or isinstance(current, bool) and not isinstance(override.value, bool):
+    if (
+        numeric
+        and not given_numeric
+        or isinstance(current, bool)
+        and not isinstance(override.value, bool)
+    ):
         kind = "a number" if numeric else "true or false"
         raise SpecError(None, f"--set {override.text}: '{override.name}' must be {kind}")
 
@@ -156,16 +168,27 @@ def _unknown(name: str, values: dict[str, Any]) -> str:
 
 
 def _substitute(
-    doc: Document, value: Any, path: Path, resolved: dict[str, Any], set_by: dict[str, str], origins: dict[Path, str]
+    doc: Document,
+    value: Any,
+    path: Path,
+    resolved: dict[str, Any],
+    set_by: dict[str, str],
+    origins: dict[Path, str],
 ) -> Any:
     if isinstance(value, dict):
-        return {k: _substitute(doc, v, (*path, k), resolved, set_by, origins) for k, v in value.items()}
+        return {
+            k: _substitute(doc, v, (*path, k), resolved, set_by, origins) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_substitute(doc, v, (*path, i), resolved, set_by, origins) for i, v in enumerate(value)]
+        return [
+            _substitute(doc, v, (*path, i), resolved, set_by, origins) for i, v in enumerate(value)
+        ]
     if isinstance(value, str) and value.startswith("$") and _NAME.match(value[1:]):
         name = value[1:]
         if name not in resolved:
             raise SpecError(doc.locate(path), _unknown(name, resolved))
-        origins[path] = f"from ${name}" + (f", set by --set {set_by[name]}" if name in set_by else "")
+        origins[path] = f"from ${name}" + (
+            f", set by --set {set_by[name]}" if name in set_by else ""
+        )
         return resolved[name]
     return value

@@ -70,7 +70,9 @@ def _innermost(error: Any) -> Any:
     while error.validator in ("anyOf", "oneOf") and error.context:
         instance = error.instance
         is_ref = isinstance(instance, str) and instance.startswith("$")
-        candidates = [c for c in error.context if _is_ref_branch(c) == is_ref] or list(error.context)
+        candidates = [c for c in error.context if _is_ref_branch(c) == is_ref] or list(
+            error.context
+        )
         # Prefer a branch that got past the type check: it says what is really wrong.
         typed = [c for c in candidates if c.validator != "type"]
         deeper = [c for c in typed if len(c.absolute_path) > len(error.absolute_path)]
@@ -115,10 +117,17 @@ def _describe(doc: Document, error: Any) -> tuple[Any, str]:
     if validator == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return where, f"{_field(path)} must be {_article(expected)}, not {_json_type(value)} ({_show(value)})"
+        return (
+            where,
+            f"{_field(path)} must be {_article(expected)}, not {_json_type(value)} ({_show(value)})",
+        )
     if validator == "enum":
         options = ", ".join(_show(o) for o in error.validator_value)
-        hint = _did_you_mean(value, [str(o) for o in error.validator_value]) if isinstance(value, str) else ""
+        hint = (
+            _did_you_mean(value, [str(o) for o in error.validator_value])
+            if isinstance(value, str)
+            else ""
+        )
         return where, f"{_field(path)} must be one of {options}; got {_show(value)}{hint}"
     if validator == "const":
         return where, f"{_field(path)} must be {_show(error.validator_value)}; got {_show(value)}"
@@ -129,11 +138,20 @@ def _describe(doc: Document, error: Any) -> tuple[Any, str]:
             "maximum": "at most",
             "exclusiveMaximum": "less than",
         }[validator]
-        return where, f"{_field(path)} must be {bound} {_show(error.validator_value)}; got {_show(value)}"
+        return (
+            where,
+            f"{_field(path)} must be {bound} {_show(error.validator_value)}; got {_show(value)}",
+        )
     if validator == "pattern":
         if isinstance(value, str) and value.startswith("$"):
-            return where, f"'{value}' is not a parameter reference (write $name: letters, digits, _)"
-        return where, f"{_field(path)} {_show(value)} is not allowed here (expected {_pattern_hint(path)})"
+            return (
+                where,
+                f"'{value}' is not a parameter reference (write $name: letters, digits, _)",
+            )
+        return (
+            where,
+            f"{_field(path)} {_show(value)} is not allowed here (expected {_pattern_hint(path)})",
+        )
     if validator in ("minItems", "maxItems"):
         return where, f"{_field(path)} {error.message.split(' is ', 1)[-1]}"
     if validator in ("minProperties", "maxProperties") and _in_block_list(path):
@@ -153,7 +171,9 @@ def _in_block_list(path: Path) -> bool:
 
 
 def _pattern_hint(path: Path) -> str:
-    return "a name of letters, digits and _" if path and path[-1] == "name" else "a number or $param"
+    return (
+        "a name of letters, digits and _" if path and path[-1] == "name" else "a number or $param"
+    )
 
 
 def _did_you_mean(word: Any, options: list[str]) -> str:

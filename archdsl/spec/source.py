@@ -16,7 +16,9 @@ def builtin_names() -> list[str]:
     """Names of the built-in specs (one YAML file each under ``archdsl.specs``)."""
     folder = resources.files("archdsl.specs")
     return sorted(
-        entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml")
+        entry.name.removesuffix(".yaml")
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml")
     )
 
 
@@ -53,7 +55,9 @@ def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
         head = raw[: exc.start]
         line = head.count(b"\n") + 1
         col = len(head[head.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-        raise SpecError(Location(path, line, col), "not UTF-8 text (is this a binary file?)") from None
+        raise SpecError(
+            Location(path, line, col), "not UTF-8 text (is this a binary file?)"
+        ) from None
     if "\x00" in text:
         offset = text.index("\x00")
         line = text.count("\n", 0, offset) + 1

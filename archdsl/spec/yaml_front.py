@@ -19,9 +19,7 @@ from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null")
-}
+_SCALAR_TAGS = {"tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null")}
 
 
 def parse_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Document:
@@ -36,9 +34,13 @@ def parse_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Documen
     except RecursionError:
         raise SpecError(Location(file, 1, 1), "YAML nested too deeply") from None
     if not nodes or nodes[0] is None:
-        raise SpecError(Location(file, 1, 1), "empty spec: expected a mapping with archdsl, name, input, stages")
+        raise SpecError(
+            Location(file, 1, 1), "empty spec: expected a mapping with archdsl, name, input, stages"
+        )
     if len(nodes) > 1:
-        raise _located(text, file, nodes[1].start_mark, "a spec holds one YAML document; found another here")
+        raise _located(
+            text, file, nodes[1].start_mark, "a spec holds one YAML document; found another here"
+        )
     walker = _Walker(file, limits)
     data = walker.walk(nodes[0], (), 0)
     return Document(data, file, text, walker.values, walker.keys)
@@ -76,7 +78,9 @@ class _Walker:
                 " (an alias that expands again and again?)",
             )
         if depth > self.limits.nesting:
-            raise SpecError(self.where(node), f"spec nested more than {self.limits.nesting} levels deep")
+            raise SpecError(
+                self.where(node), f"spec nested more than {self.limits.nesting} levels deep"
+            )
         self.values[path] = self.where(node)
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path, depth)
@@ -94,14 +98,17 @@ class _Walker:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise SpecError(self.where(key_node), "a mapping key must be a plain name")
             if key_node.tag == "tag:yaml.org,2002:merge":
-                raise SpecError(self.where(key_node), "YAML merge keys (<<) are not supported in a spec")
+                raise SpecError(
+                    self.where(key_node), "YAML merge keys (<<) are not supported in a spec"
+                )
             # The key's own text: `0.5: 48` keys a table by "0.5", as written.
             key = key_node.value
             child = (*path, key)
             if key in result:
                 first = self.keys[child]
                 raise SpecError(
-                    self.where(key_node), f"duplicate key {key!r} (first given at line {first.line})"
+                    self.where(key_node),
+                    f"duplicate key {key!r} (first given at line {first.line})",
                 )
             self.keys[child] = self.where(key_node)
             result[key] = self.walk(value_node, child, depth + 1)

@@ -1,0 +1,86 @@
+"""Analysis as plain records: the JSON object and CSV rows of ``archdsl summary``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from archdsl.analysis.analyze import Analysis, Counts, GroupStats, LayerStats
+
+
+def _counts(counts: Counts) -> dict[str, int]:
+    return {
+        "params": counts.params,
+        "trainable": counts.trainable,
+        "non_trainable": counts.non_trainable,
+        "macs": counts.macs,
+        "activation_bytes": counts.activation_bytes,
+    }
+
+
+def group_record(group: GroupStats) -> dict[str, Any]:
+    return {
+        "name": group.name,
+        "type": group.kind,
+        "stage": group.stage,
+        "output_shape": list(group.output_shape),
+        "layers": group.layers,
+        **_counts(group.counts),
+    }
+
+
+def layer_record(layer: LayerStats) -> dict[str, Any]:
+    return {
+        "name": layer.name,
+        "op": layer.op,
+        "block": layer.block,
+        "stage": layer.stage,
+        "output_shape": list(layer.output_shape),
+        **_counts(layer.counts),
+    }
+
+
+def to_dict(analysis: Analysis) -> dict[str, Any]:
+    """The ``summary --format json`` object (shapes exclude the batch dimension)."""
+    total = analysis.total
+    return {
+        "name": analysis.name,
+        "title": analysis.title,
+        "input_shape": list(analysis.input_shape),
+        "output_shape": list(analysis.output_shape),
+        "params": {
+            "total": total.params,
+            "trainable": total.trainable,
+            "non_trainable": total.non_trainable,
+        },
+        "macs": total.macs,
+        "size_bytes": analysis.size_bytes,
+        "activation_bytes": {
+            "total": total.activation_bytes,
+            "peak": analysis.peak_activation_bytes,
+        },
+        "stages": [group_record(stage) for stage in analysis.stages],
+        "blocks": [group_record(block) for block in analysis.blocks],
+        "layers": [layer_record(layer) for layer in analysis.layers],
+    }
+
+
+def to_json(analysis: Analysis) -> str:
+    return json.dumps(to_dict(analysis), indent=1) + "\n"
+
+
+def to_csv(analysis: Analysis, level: str) -> str:
+    """One row per block or layer, with shapes written HxWxC."""
+    rows = (
+        [layer_record(layer) for layer in analysis.layers]
+        if level == "layer"
+        else [group_record(block) for block in analysis.blocks]
+    )
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "output_shape": "x".join(map(str, row["output_shape"]))})
+    return out.getvalue()
