@@ -216,13 +216,18 @@ def lower_shuffle(b: BlockContext, x: str) -> str:
         raise b.error(f"{filters} output channels do not split into two equal branches", "filters")
     half = filters // 2
     b.knobs.update(filters=filters, kernel=kernel, stride=b.stride, groups=groups)
+    if b.stride == 1 and in_channels != filters:
+        asked = (
+            f"{filters}"
+            if filters == int(b.knob("filters"))
+            else f"{filters} ({b.knob('filters')} after width scaling)"
+        )
+        raise b.error(
+            f"a stride-1 shuffle unit keeps its channels, but gets {in_channels} and is asked for {asked}"
+            " (make the stage's first unit stride 2, or match the filters)",
+            "filters",
+        )
     if b.stride == 1:
-        if in_channels != filters:
-            raise b.error(
-                f"a stride-1 shuffle unit keeps its channels, but gets {in_channels} and is asked for {filters}"
-                " (make the stage's first unit stride 2, or match the filters)",
-                "filters",
-            )
         left, right = b.add("split", "split", [x], groups=2)
         right = _shuffle_branch(b, "b2", right, half, kernel)
         merged = b.one("concat", "concat", [left, right])

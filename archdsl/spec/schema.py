@@ -85,16 +85,19 @@ def _is_ref_branch(error: Any) -> bool:
 
 
 def _field(path: Path) -> str:
-    """A readable name for what sits at ``path``: 'mbconv stride', 'input item 2'."""
+    """A readable name for what sits at ``path``: 'mbconv stride', 'mbconv', 'input item 2'."""
     names = [p for p in path if isinstance(p, str)]
     if not names:
         return "the spec"
     last = path[-1]
     if isinstance(last, int):
         return f"item {last + 1} of '{names[-1]}'"
-    owner = names[-2] if len(names) > 1 and names[-2] not in ("defaults", "params") else None
-    block = owner if owner and owner in block_types() else None
-    return f"{block} {last}" if block else f"'{last}'"
+    if len(path) == 3 and path[0] in BLOCK_SECTIONS:
+        return str(last)  # the block itself: ('stages', 2, 'mbconv')
+    owner = path[-2] if len(path) >= 2 else None
+    if isinstance(owner, str) and owner in block_types():
+        return f"{owner} {last}"
+    return f"'{last}'"
 
 
 def _describe(doc: Document, error: Any) -> tuple[Any, str]:

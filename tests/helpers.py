@@ -1,0 +1,35 @@
+"""Shared test helpers: running the archdsl command as a user would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS_JSON = ROOT.parent / "shared" / "reference" / "models.json"
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m archdsl ARGS`` in a fresh process, capturing its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "archdsl", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def reference_models() -> list[dict]:
+    """The entries of shared/reference/models.json (exact Keras figures)."""
+    return json.loads(MODELS_JSON.read_text())["models"]
+
+
+def spec_and_overrides(entry: dict) -> tuple[str, list[str]]:
+    """The built-in spec name and --set arguments for a models.json entry."""
+    name = entry["id"].split("@")[0]
+    sets = [arg for key, value in entry["overrides"].items() for arg in ("--set", f"{key}={value}")]
+    return name, sets
