@@ -339,6 +339,10 @@ def lower_rescale(b: BlockContext, x: str) -> str:
     return b.one("rescale", None, [x], scale=float(b.knob("scale")), offset=float(b.knob("offset")))
 
 
+def lower_normalization(b: BlockContext, x: str) -> str:
+    return b.one("normalization", None, [x])
+
+
 LOWERINGS: dict[str, Callable[[BlockContext, str], str]] = {
     "conv": lower_conv,
     "dwconv": lower_dwconv,
@@ -352,6 +356,7 @@ LOWERINGS: dict[str, Callable[[BlockContext, str], str]] = {
     "flatten": lower_flatten,
     "activation": lower_activation,
     "rescale": lower_rescale,
+    "normalization": lower_normalization,
 }
 
 # The knob a scalar shorthand sets: `dropout: 0.2`, `global_pool: avg`, `dense: $classes`.

@@ -103,6 +103,11 @@ def _bn_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> Cost:
     return Cost(trainable=2 * out[-1], non_trainable=2 * out[-1])
 
 
+def _normalization_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> Cost:
+    """Keras' adaptable Normalization: mean and variance per channel, and a count."""
+    return Cost(non_trainable=2 * out[-1] + 1)
+
+
 def _add_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
     if any(shape != ins[0] for shape in ins):
         raise ShapeError(f"cannot add shapes {' and '.join(str(list(s)) for s in ins)}")
@@ -178,4 +183,5 @@ OPS: dict[str, OpDef] = {
     "dropout": OpDef(_same, _free),
     "flatten": OpDef(_flatten_shapes, _free),
     "rescale": OpDef(_same, _free),
+    "normalization": OpDef(_same, _normalization_cost),
 }
