@@ -1,7 +1,7 @@
 """Caps on what a spec may make archdsl read, nest, unroll or allocate.
 
 Every cap has a command-line flag for the rare user who needs more; the defaults are far
-above any mobile network (the largest built-in has 216 layers and 7.4M parameters).
+above any mobile network (the largest built-in has 242 layers and 7.4M parameters).
 """
 
 from __future__ import annotations
