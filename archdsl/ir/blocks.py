@@ -15,74 +15,44 @@ from archdsl.ir.rounding import ratio
 
 def lower_conv(b: BlockContext, x: str) -> str:
     filters = b.settings.scale(int(b.knob("filters")), b.knob("width_scaling"))
-    b.knobs.update(
-        filters=filters, kernel=b.knob("kernel"), stride=b.stride, groups=b.knob("groups")
-    )
-    x = b.one(
-        "conv2d",
+    kernel, groups = int(b.knob("kernel")), int(b.knob("groups"))
+    b.knobs.update(filters=filters, kernel=kernel, stride=b.stride, groups=groups)
+    x = b.conv(
         "conv",
-        [x],
-        filters=filters,
-        kernel=int(b.knob("kernel")),
-        stride=b.stride,
-        groups=int(b.knob("groups")),
+        x,
+        filters,
+        kernel,
+        b.stride,
+        groups=groups,
         bias=bool(b.knob("bias")),
         padding=b.knob("padding"),
     )
-    if b.knob("bn") is not False:
-        x = b.bn("bn", x)
-    return b.act("act", x, b.knob("activation"))
+    return b.bn_act("", x, b.knob("activation"))
 
 
 def lower_dwconv(b: BlockContext, x: str) -> str:
-    b.knobs.update(kernel=b.knob("kernel"), stride=b.stride)
-    x = b.one(
-        "depthwise_conv2d",
+    kernel = int(b.knob("kernel"))
+    b.knobs.update(kernel=kernel, stride=b.stride)
+    x = b.dw(
         "dw",
-        [x],
-        kernel=int(b.knob("kernel")),
-        stride=b.stride,
+        x,
+        kernel,
+        b.stride,
         depth_multiplier=int(b.knob("depth_multiplier")),
         bias=bool(b.knob("bias")),
         padding=b.knob("padding"),
     )
-    if b.knob("bn") is not False:
-        x = b.bn("bn", x)
-    return b.act("act", x, b.knob("activation"))
+    return b.bn_act("", x, b.knob("activation"))
 
 
 def lower_sepconv(b: BlockContext, x: str) -> str:
     filters = b.settings.scale(int(b.knob("filters")), b.knob("width_scaling"))
-    kernel, bias, padding = int(b.knob("kernel")), bool(b.knob("bias")), b.knob("padding")
-    activation = b.knob("activation")
+    kernel, bias, activation = int(b.knob("kernel")), bool(b.knob("bias")), b.knob("activation")
     b.knobs.update(filters=filters, kernel=kernel, stride=b.stride)
-    x = b.one(
-        "depthwise_conv2d",
-        "dw",
-        [x],
-        kernel=kernel,
-        stride=b.stride,
-        depth_multiplier=1,
-        bias=bias,
-        padding=padding,
-    )
-    if b.knob("bn") is not False:
-        x = b.bn("dw_bn", x)
-    x = b.act("dw_act", x, activation)
-    x = b.one(
-        "conv2d",
-        "pw",
-        [x],
-        filters=filters,
-        kernel=1,
-        stride=1,
-        groups=1,
-        bias=bias,
-        padding="same",
-    )
-    if b.knob("bn") is not False:
-        x = b.bn("pw_bn", x)
-    return b.act("pw_act", x, b.knob("pw_activation") or activation)
+    x = b.dw("dw", x, kernel, b.stride, bias=bias, padding=b.knob("padding"))
+    x = b.bn_act("dw", x, activation)
+    x = b.conv("pw", x, filters, bias=bias)
+    return b.bn_act("pw", x, b.knob("pw_activation") or activation)
 
 
 def lower_mbconv(b: BlockContext, x: str) -> str:
@@ -94,53 +64,18 @@ def lower_mbconv(b: BlockContext, x: str) -> str:
     expanded = in_channels
     if expansion != 1:
         wanted = in_channels * expansion
+        rounding = b.knob("expand_round")
         expanded = (
-            b.settings.round_channels(wanted)
-            if b.knob("expand_round") == "make_divisible"
-            else round(wanted)
+            b.settings.round_channels(wanted) if rounding == "make_divisible" else round(wanted)
         )
         if expanded < 1:
             raise b.error(f"expansion {b.knob('expansion')} leaves no channels", "expansion")
-        x = b.one(
-            "conv2d",
-            "expand",
-            [x],
-            filters=expanded,
-            kernel=1,
-            stride=1,
-            groups=1,
-            bias=False,
-            padding="same",
-        )
-        x = b.bn("expand_bn", x)
-        x = b.act("expand_act", x, activation)
-    x = b.one(
-        "depthwise_conv2d",
-        "dw",
-        [x],
-        kernel=kernel,
-        stride=b.stride,
-        depth_multiplier=1,
-        bias=False,
-        padding="same",
-    )
-    x = b.bn("dw_bn", x)
-    x = b.act("dw_act", x, activation)
+        x = b.bn_act("expand", b.conv("expand", x, expanded), activation)
+    x = b.bn_act("dw", b.dw("dw", x, kernel, b.stride), activation)
     se_channels = 0
     if float(b.knob("se")) > 0:
         se_channels, x = _squeeze_excite(b, x, in_channels, expanded)
-    x = b.one(
-        "conv2d",
-        "project",
-        [x],
-        filters=filters,
-        kernel=1,
-        stride=1,
-        groups=1,
-        bias=False,
-        padding="same",
-    )
-    x = b.bn("project_bn", x)
+    x = b.bn("project_bn", b.conv("project", x, filters))
     residual = _wants_residual(b, block_input, x)
     if residual:
         x = b.one("add", "add", [block_input, x])
@@ -162,37 +97,14 @@ def _squeeze_excite(b: BlockContext, x: str, in_channels: int, expanded: int) ->
     """SE on ``x``; returns its reduced channel count and its output."""
     base = in_channels if b.knob("se_base") == "input" else expanded
     wanted = base * float(b.knob("se"))
-    reduced = (
-        b.settings.round_channels(wanted)
-        if b.knob("se_round") == "make_divisible"
-        else max(1, int(wanted))
-    )
+    if b.knob("se_round") == "make_divisible":
+        reduced = b.settings.round_channels(wanted)
+    else:
+        reduced = max(1, int(wanted))
     bias = bool(b.knob("se_bias"))
     gate = b.one("global_pool", "se_pool", [x], kind="avg", keepdims=True)
-    gate = b.one(
-        "conv2d",
-        "se_reduce",
-        [gate],
-        filters=reduced,
-        kernel=1,
-        stride=1,
-        groups=1,
-        bias=bias,
-        padding="same",
-    )
-    gate = b.act("se_act", gate, b.knob("se_activation"))
-    gate = b.one(
-        "conv2d",
-        "se_expand",
-        [gate],
-        filters=expanded,
-        kernel=1,
-        stride=1,
-        groups=1,
-        bias=bias,
-        padding="same",
-    )
-    gate = b.act("se_gate", gate, b.knob("se_gate"))
+    gate = b.act("se_act", b.conv("se_reduce", gate, reduced, bias=bias), b.knob("se_activation"))
+    gate = b.act("se_gate", b.conv("se_expand", gate, expanded, bias=bias), b.knob("se_gate"))
     return reduced, b.one("multiply", "se_scale", [x, gate])
 
 
@@ -229,76 +141,21 @@ def lower_shuffle(b: BlockContext, x: str) -> str:
         )
     if b.stride == 1:
         left, right = b.add("split", "split", [x], groups=2)
-        right = _shuffle_branch(b, "b2", right, half, kernel)
-        merged = b.one("concat", "concat", [left, right])
     else:
-        left = b.one(
-            "depthwise_conv2d",
-            "b1_dw",
-            [x],
-            kernel=kernel,
-            stride=b.stride,
-            depth_multiplier=1,
-            bias=False,
-            padding="same",
-        )
-        left = b.bn("b1_dw_bn", left)
-        left = b.one(
-            "conv2d",
-            "b1_pw",
-            [left],
-            filters=half,
-            kernel=1,
-            stride=1,
-            groups=1,
-            bias=False,
-            padding="same",
-        )
-        left = b.bn("b1_pw_bn", left)
-        left = b.act("b1_pw_act", left, b.knob("activation"))
-        right = _shuffle_branch(b, "b2", x, half, kernel)
-        merged = b.one("concat", "concat", [left, right])
+        left = b.bn("b1_dw_bn", b.dw("b1_dw", x, kernel, b.stride))
+        left = b.bn_act("b1_pw", b.conv("b1_pw", left, half), b.knob("activation"))
+        right = x
+    right = _shuffle_branch(b, right, half, kernel)
+    merged = b.one("concat", "concat", [left, right])
     return b.one("channel_shuffle", "shuffle", [merged], groups=groups)
 
 
-def _shuffle_branch(b: BlockContext, role: str, x: str, channels: int, kernel: int) -> str:
+def _shuffle_branch(b: BlockContext, x: str, channels: int, kernel: int) -> str:
     """1x1 + BN + act, depthwise kxk + BN, 1x1 + BN + act: ShuffleNetV2's branch 2."""
     activation = b.knob("activation")
-    x = b.one(
-        "conv2d",
-        f"{role}_pw1",
-        [x],
-        filters=channels,
-        kernel=1,
-        stride=1,
-        groups=1,
-        bias=False,
-        padding="same",
-    )
-    x = b.act(f"{role}_pw1_act", b.bn(f"{role}_pw1_bn", x), activation)
-    x = b.one(
-        "depthwise_conv2d",
-        f"{role}_dw",
-        [x],
-        kernel=kernel,
-        stride=b.stride,
-        depth_multiplier=1,
-        bias=False,
-        padding="same",
-    )
-    x = b.bn(f"{role}_dw_bn", x)
-    x = b.one(
-        "conv2d",
-        f"{role}_pw2",
-        [x],
-        filters=channels,
-        kernel=1,
-        stride=1,
-        groups=1,
-        bias=False,
-        padding="same",
-    )
-    return b.act(f"{role}_pw2_act", b.bn(f"{role}_pw2_bn", x), activation)
+    x = b.bn_act("b2_pw1", b.conv("b2_pw1", x, channels), activation)
+    x = b.bn("b2_dw_bn", b.dw("b2_dw", x, kernel, b.stride))
+    return b.bn_act("b2_pw2", b.conv("b2_pw2", x, channels), activation)
 
 
 def lower_pool(b: BlockContext, x: str) -> str:

@@ -146,15 +146,60 @@ class BlockContext:
     def one(self, op: str, role: str | None, inputs: list[str], **attrs: Any) -> str:
         return self.add(op, role, inputs, **attrs)[0]
 
-    def bn(self, role: str, x: str, setting: Any = None) -> str:
-        """BatchNorm with the block's settings merged over the spec's defaults."""
-        setting = self.knob("bn") if setting is None else setting
+    def conv(
+        self,
+        role: str,
+        x: str,
+        filters: int,
+        kernel: int = 1,
+        stride: int = 1,
+        *,
+        groups: int = 1,
+        bias: bool = False,
+        padding: str = "same",
+    ) -> str:
+        return self.one(
+            "conv2d",
+            role,
+            [x],
+            filters=filters,
+            kernel=kernel,
+            stride=stride,
+            groups=groups,
+            bias=bias,
+            padding=padding,
+        )
+
+    def dw(
+        self,
+        role: str,
+        x: str,
+        kernel: int,
+        stride: int = 1,
+        *,
+        depth_multiplier: int = 1,
+        bias: bool = False,
+        padding: str = "same",
+    ) -> str:
+        return self.one(
+            "depthwise_conv2d",
+            role,
+            [x],
+            kernel=kernel,
+            stride=stride,
+            depth_multiplier=depth_multiplier,
+            bias=bias,
+            padding=padding,
+        )
+
+    def bn(self, role: str, x: str) -> str:
+        """BatchNorm with the block's settings merged over the spec's defaults (none for bn: false)."""
+        if self.knob("bn") is False:
+            return x
         options = dict(_bn_defaults())
-        spec_bn = self.settings.defaults.get("bn")
-        if isinstance(spec_bn, dict):
-            options.update(spec_bn)
-        if isinstance(setting, dict):
-            options.update(setting)
+        for setting in (self.settings.defaults.get("bn"), self.knob("bn")):
+            if isinstance(setting, dict):
+                options.update(setting)
         return self.one(
             "batch_norm",
             role,
@@ -165,3 +210,8 @@ class BlockContext:
 
     def act(self, role: str, x: str, fn: str) -> str:
         return x if fn == "none" else self.one("activation", role, [x], fn=fn)
+
+    def bn_act(self, role: str, x: str, fn: str) -> str:
+        """``role_bn`` then ``role_act``; an empty role names them ``bn`` and ``act``."""
+        prefix = f"{role}_" if role else ""
+        return self.act(f"{prefix}act", self.bn(f"{prefix}bn", x), fn)
