@@ -27,40 +27,79 @@ def add_spec_options(parser: argparse.ArgumentParser, *, many: bool = False) -> 
     limits = parser.add_argument_group("limits (what a spec may make archdsl build)")
     limits.add_argument(
         "--max-layers",
-        type=int,
+        type=_positive,
         default=DEFAULT_LIMITS.layers,
         metavar="N",
         help="default: %(default)s",
     )
     limits.add_argument(
         "--max-params",
-        type=int,
+        type=_positive,
         default=DEFAULT_LIMITS.params,
         metavar="N",
         help="default: %(default)s",
     )
     limits.add_argument(
         "--max-macs",
-        type=int,
+        type=_positive,
         default=DEFAULT_LIMITS.macs,
         metavar="N",
         help="default: %(default)s",
     )
     limits.add_argument(
         "--max-input-pixels",
-        type=int,
+        type=_positive,
         default=DEFAULT_LIMITS.input_pixels,
         metavar="N",
         help="default: %(default)s",
     )
+    limits.add_argument(
+        "--max-channels",
+        type=_positive,
+        default=DEFAULT_LIMITS.channels,
+        metavar="N",
+        help="channels of any one layer; default: %(default)s",
+    )
+    limits.add_argument(
+        "--max-spec-bytes",
+        type=_positive,
+        default=DEFAULT_LIMITS.file_bytes,
+        metavar="N",
+        help="size of the spec file; default: %(default)s",
+    )
+    limits.add_argument(
+        "--max-values",
+        type=_positive,
+        default=DEFAULT_LIMITS.document_nodes,
+        metavar="N",
+        help="values in the spec, aliases expanded; default: %(default)s",
+    )
+    limits.add_argument(
+        "--max-nesting",
+        type=_positive,
+        default=DEFAULT_LIMITS.nesting,
+        metavar="N",
+        help="nesting depth of the spec; default: %(default)s",
+    )
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
 
 
 def limits_from(args: argparse.Namespace) -> Limits:
     return Limits(
+        file_bytes=args.max_spec_bytes,
+        document_nodes=args.max_values,
+        nesting=args.max_nesting,
         layers=args.max_layers,
         params=args.max_params,
         macs=args.max_macs,
         input_pixels=args.max_input_pixels,
+        channels=args.max_channels,
     )
 
 

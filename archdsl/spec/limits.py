@@ -12,7 +12,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Limits:
     file_bytes: int = 4 * 1024 * 1024
-    document_nodes: int = 100_000
+    document_nodes: int = 10_000
     nesting: int = 64
     layers: int = 20_000
     params: int = 2_000_000_000

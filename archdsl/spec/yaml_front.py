@@ -19,12 +19,14 @@ from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _SCALAR_TAGS = {"tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null")}
 
 
 def parse_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Parse one YAML document into a located ``Document``."""
     try:
+        _check_size(text, file, limits)
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -44,6 +46,46 @@ def parse_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Documen
     walker = _Walker(file, limits)
     data = walker.walk(nodes[0], (), 0)
     return Document(data, file, text, walker.values, walker.keys)
+
+
+def _check_size(text: str, file: str, limits: Limits) -> None:
+    """Count values and nesting in the event stream, before PyYAML builds any node.
+
+    Composing a document costs far more time and memory than reading its events, so a
+    document over the limits fails here, after reading only as much as the limit allows.
+    """
+    count = depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.NodeEvent):
+            count += 1
+            if count > limits.document_nodes:
+                raise SpecError(_where(file, event.start_mark), _too_many(limits))
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > limits.nesting:
+                raise SpecError(_where(file, event.start_mark), _too_deep(limits))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _too_many(limits: Limits) -> str:
+    return (
+        f"spec too large: more than {limits.document_nodes:,} values"
+        " (an alias that expands again and again?; raise it with --max-values)"
+    )
+
+
+def _too_deep(limits: Limits) -> str:
+    return f"spec nested more than {limits.nesting} levels deep (raise it with --max-nesting)"
+
+
+def _clip(text: str) -> str:
+    """At most 60 characters of ``text``: a message must not echo a megabyte of spec."""
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _where(file: str, mark: Any) -> Location:
+    return Location(file, mark.line + 1, mark.column + 1)
 
 
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
@@ -67,32 +109,30 @@ class _Walker:
         self.constructor = yaml.constructor.SafeConstructor()
 
     def where(self, node: yaml.Node) -> Location:
-        return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        return _where(self.file, node.start_mark)
 
     def walk(self, node: yaml.Node, path: Path, depth: int) -> Any:
         self.count += 1
         if self.count > self.limits.document_nodes:
-            raise SpecError(
-                self.where(node),
-                f"spec too large: more than {self.limits.document_nodes:,} values"
-                " (an alias that expands again and again?)",
-            )
+            raise SpecError(self.where(node), _too_many(self.limits))
         if depth > self.limits.nesting:
-            raise SpecError(
-                self.where(node), f"spec nested more than {self.limits.nesting} levels deep"
-            )
+            raise SpecError(self.where(node), _too_deep(self.limits))
         self.values[path] = self.where(node)
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ_TAG:
-                raise SpecError(self.where(node), f"YAML tag {node.tag!r} is not allowed in a spec")
+                raise SpecError(
+                    self.where(node), f"YAML tag {_clip(node.tag)!r} is not allowed in a spec"
+                )
             return [self.walk(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         return self.scalar(node)
 
     def mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
         if node.tag != _MAP_TAG:
-            raise SpecError(self.where(node), f"YAML tag {node.tag!r} is not allowed in a spec")
+            raise SpecError(
+                self.where(node), f"YAML tag {_clip(node.tag)!r} is not allowed in a spec"
+            )
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -108,7 +148,7 @@ class _Walker:
                 first = self.keys[child]
                 raise SpecError(
                     self.where(key_node),
-                    f"duplicate key {key!r} (first given at line {first.line})",
+                    f"duplicate key {_clip(key)!r} (first given at line {first.line})",
                 )
             self.keys[child] = self.where(key_node)
             result[key] = self.walk(value_node, child, depth + 1)
@@ -116,11 +156,15 @@ class _Walker:
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
         if node.tag not in _SCALAR_TAGS:
-            raise SpecError(self.where(node), f"YAML tag {node.tag!r} is not allowed in a spec")
+            raise SpecError(
+                self.where(node), f"YAML tag {_clip(node.tag)!r} is not allowed in a spec"
+            )
+        if node.tag in _NUMBER_TAGS and len(node.value) > 100:
+            raise SpecError(self.where(node), f"number {_clip(node.value)!r} is too long")
         try:
             value = self.constructor.construct_object(node, deep=True)
         except (yaml.constructor.ConstructorError, ValueError, OverflowError) as exc:
-            raise SpecError(self.where(node), f"bad value {node.value!r}: {exc}") from None
+            raise SpecError(self.where(node), f"bad value {_clip(node.value)!r}: {exc}") from None
         if isinstance(value, float) and not math.isfinite(value):
-            raise SpecError(self.where(node), f"{node.value!r} is not a finite number")
+            raise SpecError(self.where(node), f"{_clip(node.value)!r} is not a finite number")
         return value
