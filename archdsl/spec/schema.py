@@ -97,7 +97,7 @@ def _field(path: Path) -> str:
     owner = path[-2] if len(path) >= 2 else None
     if isinstance(owner, str) and owner in block_types():
         return f"{owner} {last}"
-    return f"'{last}'"
+    return _show(str(last))
 
 
 def _describe(doc: Document, error: Any) -> tuple[Any, str]:
@@ -113,7 +113,7 @@ def _describe(doc: Document, error: Any) -> tuple[Any, str]:
         key = extra[0]
         context = _field(path) if path else "the spec"
         hint = _did_you_mean(key, allowed)
-        return doc.locate((*path, key), key=True), f"unknown key '{key}' in {context}{hint}"
+        return doc.locate((*path, key), key=True), f"unknown key {_show(key)} in {context}{hint}"
     if validator == "required":
         missing = [key for key in error.validator_value if key not in value]
         return doc.locate(path, key=True), f"{_field(path)} needs '{missing[0]}'"
@@ -155,18 +155,25 @@ def _describe(doc: Document, error: Any) -> tuple[Any, str]:
             where,
             f"{_field(path)} {_show(value)} is not allowed here (expected {_pattern_hint(path)})",
         )
+    if validator in ("minLength", "maxLength"):
+        bound = "longer" if validator == "maxLength" else "shorter"
+        return (
+            where,
+            f"{_field(path)} is {bound} than {error.validator_value} characters: {_show(value)}",
+        )
     if validator in ("minItems", "maxItems"):
         return where, f"{_field(path)} {error.message.split(' is ', 1)[-1]}"
     if validator in ("minProperties", "maxProperties") and _in_block_list(path):
         return where, "a block is written as one key, its type, e.g. mbconv: {filters: 24}"
-    return where, f"{_field(path)}: {error.message}"
+    return where, f"{_field(path)}: {_clip(error.message, 200)}"
 
 
 def _bad_name(doc: Document, path: Path, name: Any) -> tuple[Any, str]:
     if _in_block_list(path):
         hint = _did_you_mean(name, block_types())
-        return doc.locate((*path, name), key=True), f"unknown block type '{name}'{hint}"
-    return doc.locate((*path, name), key=True), f"'{name}' is not a valid name (letters, digits, _)"
+        return doc.locate((*path, name), key=True), f"unknown block type {_show(name)}{hint}"
+    where = doc.locate((*path, name), key=True)
+    return where, f"{_show(name)} is not a valid name (letters, digits, _)"
 
 
 def _in_block_list(path: Path) -> bool:
@@ -205,4 +212,9 @@ def _article(kind: str) -> str:
 
 def _show(value: Any) -> str:
     text = json.dumps(value) if not isinstance(value, str) else f"'{value}'"
-    return text if len(text) <= 60 else text[:57] + "..."
+    return _clip(text, 60)
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters: a message must not echo a megabyte of spec."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
