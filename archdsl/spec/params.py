@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,8 @@ from archdsl.spec.document import Document, Path
 BUILTIN_PARAMS: dict[str, float] = {"width": 1.0, "depth": 1.0}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _INPUT = re.compile(r"^(\d+)(?:x(\d+))?(?:x(\d+))?$")
+# Longest --set NAME=VALUE accepted: no real value comes near it, and every message quotes it.
+MAX_SET_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class Override:
 
 def parse_override(text: str) -> Override:
     """Parse ``name=value``; the value is a bool, int, float or string as written."""
+    if len(text) > MAX_SET_CHARS:
+        raise SpecError(None, f"--set '{text[:40]}...' is longer than {MAX_SET_CHARS} characters")
     name, sep, raw = text.partition("=")
     name, raw = name.strip(), raw.strip()
     if not sep or not _NAME.match(name) or not raw:
@@ -62,6 +67,7 @@ def apply_params(
     set_by: dict[str, str] = {}
     input_override = None
     for override in overrides:
+        _check_value(override)
         if override.name == "input":
             input_override = _parse_input(override)
             continue
@@ -87,10 +93,29 @@ def apply_params(
         origins[("params", name)] = f"set by --set {text}"
     if input_override is not None:
         channels = new_data["input"][2] if len(new_data.get("input", [])) == 3 else 3
-        new_data["input"] = [input_override[0], input_override[1], input_override[2] or channels]
+        given = input_override[2]
+        new_data["input"] = [
+            input_override[0],
+            input_override[1],
+            channels if given is None else given,
+        ]
         for i in range(3):
             origins[("input", i)] = f"from --set input={'x'.join(map(str, new_data['input']))}"
     return Document(new_data, doc.file, doc.text, doc.values, doc.keys), origins
+
+
+def _check_value(override: Override) -> None:
+    """An override from the API is any object: accept what ``--set`` could have written."""
+    value = override.value
+    if not isinstance(value, bool | int | float | str):
+        kind = type(value).__name__
+        raise SpecError(
+            None, f"--set {override.name}: expected a number, string or boolean, not {kind}"
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SpecError(None, f"--set {override.name}: {value} is not a finite number")
+    if isinstance(value, int) and abs(value) >= 10**18 or len(str(value)) > MAX_SET_CHARS:
+        raise SpecError(None, f"--set {override.name}: value too large")
 
 
 def _parse_input(override: Override) -> tuple[int, int, int | None]:
@@ -164,7 +189,8 @@ def _unknown(name: str, values: dict[str, Any]) -> str:
 
     close = get_close_matches(name, list(values), n=1)
     hint = f"; did you mean '${close[0]}'?" if close else f" (params: {', '.join(values)})"
-    return f"unknown parameter '${name}'{hint}"
+    shown = name if len(name) <= 60 else name[:57] + "..."
+    return f"unknown parameter '${shown}'{hint}"
 
 
 def _substitute(
