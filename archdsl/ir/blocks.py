@@ -7,6 +7,7 @@ project), prefixed by the block's name.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from archdsl.ir.builder import BlockContext
@@ -60,6 +61,8 @@ def lower_mbconv(b: BlockContext, x: str) -> str:
     in_channels = b.channels(x)
     filters = b.settings.scale(int(b.knob("filters")), b.knob("width_scaling"))
     expansion = ratio(b.knob("expansion"))
+    if math.isinf(expansion):
+        raise b.error(f"expansion {b.knob('expansion')} divides by zero", "expansion")
     kernel, activation = int(b.knob("kernel")), b.knob("activation")
     expanded = in_channels
     if expansion != 1:
@@ -187,6 +190,8 @@ def lower_flatten(b: BlockContext, x: str) -> str:
 
 
 def lower_activation(b: BlockContext, x: str) -> str:
+    if b.knob("fn") == "none":
+        raise b.error("activation: none makes no layer; remove the block", "fn")
     b.knobs.update(fn=b.knob("fn"))
     return b.one("activation", None, [x], fn=b.knob("fn"))
 
