@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from archdsl.analysis.analyze import Analysis, analyze
+from archdsl.backends.keras_registry import register_when_keras_loads
 from archdsl.errors import Location, SpecError
 from archdsl.ir.graph import Graph
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 
 __version__ = "0.1.0"
 __all__ = ["Analysis", "Graph", "Location", "SpecError", "analyze", "load", "to_keras"]
+
+# Saved .keras files hold archdsl's custom layers: make Keras find them, without importing it.
+register_when_keras_loads()
 
 
 def load(spec: str, **overrides: Any) -> Graph:
