@@ -1,0 +1,92 @@
+"""archdsl fmt: canonical formatting of a spec, and conversion between YAML and the DSL."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from archdsl.commands.common import write_atomically
+from archdsl.errors import SpecError
+
+DESCRIPTION = """Print SPEC in canonical form: in its own format, or converted with --to.
+Comments are kept beside the entry or block they belong to.
+
+The result is checked before anything is written: it must parse back to the same
+document and compile to the same graph as SPEC. Files are written atomically."""
+
+EXAMPLES = """examples:
+  archdsl fmt my_net.arch                  # print the canonical .arch text
+  archdsl fmt my_net.arch --write          # rewrite the file in place
+  archdsl fmt mnasnet_a1 --to arch         # a built-in spec, as DSL
+  archdsl fmt my_net.yaml --to arch --write   # writes my_net.arch beside it
+  archdsl fmt my_net.yaml -o my_net.arch   # the format follows the output's suffix
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "fmt",
+        help="canonical formatting; convert between YAML and the .arch DSL",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "spec",
+        metavar="SPEC",
+        help="a spec file (.yaml or .arch) or the name of a built-in spec (see 'archdsl list')",
+    )
+    parser.add_argument(
+        "--to",
+        choices=("arch", "yaml"),
+        help="output format (default: -o's suffix, else SPEC's own format)",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--write",
+        action="store_true",
+        help="write the result to SPEC (or beside it, with the new suffix, when converting)",
+    )
+    where.add_argument("-o", "--output", metavar="PATH", help="write the result to PATH")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from archdsl.compile import compile_document
+    from archdsl.spec import convert
+    from archdsl.spec.source import load_document, resolve
+
+    path = resolve(args.spec)
+    if args.write and not os.path.exists(args.spec):
+        raise SpecError(
+            None, f"--write needs a spec file; '{args.spec}' is a built-in name (use -o PATH)"
+        )
+    target = args.to or (convert.format_of(args.output) if args.output else convert.format_of(path))
+    doc = load_document(path)
+    graph = compile_document(doc)
+    text = convert.write(doc, target)
+    check_file = f"{os.path.splitext(path)[0]}.{target}"
+    again = convert.parse(text, check_file)
+    if again.data != doc.data or compile_document(again) != graph:
+        raise SpecError(
+            None,
+            f"fmt produced {target} text that does not compile to the same graph as {path}"
+            " (a bug in archdsl; nothing was written)",
+        )
+    destination = args.output or (check_file if args.write else None)
+    if destination is None:
+        sys.stdout.write(text)
+        return 0
+    if os.path.exists(destination):
+        with open(destination, encoding="utf-8") as handle:
+            if handle.read() == text:
+                return 0
+    write_atomically(destination, lambda tmp: _write_text(tmp, text))
+    print(f"wrote {destination}")
+    return 0
+
+
+def _write_text(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)

@@ -1,0 +1,106 @@
+"""The DSL's own spellings, shared by its parser and its writer.
+
+Knob names themselves come from the JSON Schema; this module only says how the DSL
+abbreviates some of them and how it words the grammar's terminals in error messages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection, Iterable
+from typing import Any
+
+# Short knobs written without '=': c32 k3 s2 e6 x3 se0.25 g2 (the papers' table columns).
+SHORT_KNOBS = {
+    "c": "filters",
+    "k": "kernel",
+    "s": "stride",
+    "e": "expansion",
+    "x": "repeats",
+    "se": "se",
+    "g": "groups",
+}
+# key=value spellings shorter than the schema's name.
+KEY_ALIASES = {"act": "activation"}
+
+NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+REF_RE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*\Z")
+FRACTION_RE = re.compile(r"[0-9]+/[0-9]+\Z")
+KEYWORDS = ("true", "false", "null")
+
+_TERMINALS = {
+    "NAME": "a name",
+    "REF": "a $param",
+    "INT": "an integer",
+    "FLOAT": "a number",
+    "FRACTION": "a fraction such as 72/16",
+    "STRING": 'a "quoted string"',
+    "SHORT": "a short knob such as c32 or k3",
+    "_SEP": "end of line",
+    "_CONT": "an indented line",
+    "$END": "end of file",
+    "SECTION": "'stem', 'stages' or 'head'",
+    "X": "'x' (as in 224x224x3)",
+}
+_STATEMENTS = {"MODEL", "INPUT", "PARAMS", "SELECT", "DEFAULTS", "SECTION"}
+_VALUES = {"INT", "FLOAT", "REF", "STRING", "FRACTION", "NAME"}
+_GROUPS = {
+    "STATEMENT": "a statement (model, input, params, select, defaults, stem, stages or head)",
+    "VALUE": 'a value (number, name, $param or "string")',
+    "KNOB": "a knob (c32, k3, noskip, key=value)",
+}
+
+
+def flag_value(word: str, known: Collection[str]) -> tuple[str, bool] | None:
+    """A bare word as a boolean knob: 'bias' -> (bias, True), 'nobias' -> (bias, False)."""
+    if word in known:
+        return word, True
+    if word.startswith("no") and word[2:] in known:
+        return word[2:], False
+    return None
+
+
+def describe_expected(names: Iterable[str]) -> str:
+    """Grammar terminal names, as words: "a name, '=' or end of line"."""
+    names = set(names) - {"WS", "COMMENT"}
+    if names >= _STATEMENTS:
+        names = (names - _STATEMENTS) | {"STATEMENT"}
+    if names >= _VALUES:
+        names = (names - _VALUES) | {"VALUE"}
+    if {"SHORT", "VALUE"} <= names:
+        names = (names - {"SHORT", "VALUE", "EQ"}) | {"KNOB"}
+    words = sorted(_describe(name) for name in names)
+    if not words:
+        return "nothing more"
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def _describe(name: str) -> str:
+    if name in _GROUPS:
+        return _GROUPS[name]
+    if name in _TERMINALS:
+        return _TERMINALS[name]
+    from archdsl.spec.dsl_front import parser
+
+    for terminal in parser().terminals:
+        if terminal.name == name and terminal.pattern.type == "str":
+            return repr(terminal.pattern.value)
+    return name.lower()
+
+
+def scalar_text(value: Any) -> str:
+    """A scalar as the DSL writes it; strings are bare only where they read back as strings."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return repr(value)
+    if (
+        isinstance(value, str)
+        and (REF_RE.match(value) or FRACTION_RE.match(value) or NAME_RE.match(value))
+        and value not in KEYWORDS
+    ):
+        return value
+    return json.dumps(value, ensure_ascii=False)
