@@ -25,18 +25,14 @@ from archdsl.backends.graphviz_backend import block_diagram, fold_groups
 from archdsl.backends.graphviz_labels import block_label, shape_text
 from archdsl.cli import main
 from archdsl.ir.graph import Graph, split_ref
+from archdsl.spec.source import builtin_names
 from tests.helpers import run_cli
 
 SVG = "{http://www.w3.org/2000/svg}"
 
-SPECS = [
-    ("mnasnet_a1", {}),
-    ("mnasnet_b1", {}),
-    ("mobilenet_v1", {}),
-    ("mobilenet_v2", {}),
-    ("mobilenet_v3_large", {}),
-    ("mobilenet_v3_small", {}),
-    *[("shufflenet_v2", {"width": w}) for w in (0.5, 1.0, 1.5, 2.0)],
+# Every built-in spec (so a new one is drawn and checked too); ShuffleNetV2 at all widths.
+SPECS = [(name, {}) for name in builtin_names() if name != "shufflenet_v2"] + [
+    ("shufflenet_v2", {"width": w}) for w in (0.5, 1.0, 1.5, 2.0)
 ]
 SPEC_IDS = [name + "".join(f"@{k}={v}" for k, v in sets.items()) for name, sets in SPECS]
 
