@@ -1,0 +1,180 @@
+"""archdsl build: compile a spec to a Keras 3 model, check it, save it (and export it)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from archdsl.commands.common import add_spec_options, graph_from, write_atomically
+from archdsl.errors import SpecError
+
+if TYPE_CHECKING:
+    import keras
+
+    from archdsl.analysis.analyze import Analysis
+
+DESCRIPTION = """Build the Keras 3 model of a spec (one Keras layer per layer of
+'archdsl summary --level layer', with the same names), check that Keras counts exactly
+the parameters and output shape the analyzer computed, and save it as a .keras file.
+The file loads with keras.saving.load_model(PATH, safe_mode=True) once archdsl is imported.
+
+--export writes deployment formats beside the .keras file: a TensorFlow SavedModel folder
+(NAME_saved_model) and a TFLite file (NAME.tflite, built-in ops only), which is run in the
+TFLite interpreter on one image and must give the Keras output within 1e-4.
+
+Exit status: 0 built, 1 a mistake in the spec or no TensorFlow, 2 an internal error
+(Keras and the analyzer disagree, or TFLite and Keras do). TensorFlow's start-up messages
+are hidden unless TF_CPP_MIN_LOG_LEVEL is set (0 shows everything).
+"""
+
+EXAMPLES = """examples:
+  archdsl build specs/mnasnet_a1.yaml
+  archdsl build mnasnet_a1 --set classes=17 --set input=160 -o flowers.keras
+  archdsl build mobilenet_v3_small --export tflite --export saved_model
+"""
+
+EXPORTS = ("saved_model", "tflite")
+TFLITE_TOLERANCE = 1e-4
+
+
+class InternalError(Exception):
+    """Keras disagrees with the analyzer, or TFLite with Keras: a bug in archdsl."""
+
+
+def _keras_path(text: str) -> str:
+    if not text.endswith(".keras"):
+        raise argparse.ArgumentTypeError(f"the model file must end in .keras, got '{text}'")
+    return text
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "build",
+        help="build the Keras 3 model and save it as .keras (needs TensorFlow)",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_spec_options(parser)
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=_keras_path,
+        metavar="PATH",
+        help="the .keras file to write (default: NAME.keras in the current folder)",
+    )
+    parser.add_argument(
+        "--export",
+        action="append",
+        choices=EXPORTS,
+        default=[],
+        help="also write this format beside the .keras file (repeatable)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from archdsl.analysis.analyze import analyze
+
+    graph = graph_from(args)
+    analysis = analyze(graph)
+    _import_keras()
+    from archdsl.backends.keras_backend import KerasBackendError, to_keras
+
+    try:
+        model = to_keras(graph)
+        _check(model, analysis)
+    except (KerasBackendError, InternalError) as error:
+        print(f"archdsl: internal error: {error}", file=sys.stderr)
+        return 2
+    print(_summary_line(analysis, len(model.layers)))
+    path = args.output or f"{graph.name}.keras"
+    write_atomically(path, model.save)
+    print(f"wrote {path} ({_megabytes(path)})")
+    stem = path[: -len(".keras")]
+    saved_model = f"{stem}_saved_model" if "saved_model" in args.export else None
+    try:
+        if saved_model:
+            print(_write_saved_model(model, saved_model))
+        if "tflite" in args.export:
+            print(_write_tflite(model, f"{stem}.tflite", saved_model))
+    except InternalError as error:
+        print(f"archdsl: internal error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _import_keras() -> None:
+    from archdsl.backends.tf_runtime import TensorFlowUnavailable, import_keras
+
+    try:
+        import_keras()
+    except TensorFlowUnavailable as error:
+        raise SpecError(None, str(error)) from None
+
+
+def _check(model: keras.Model, analysis: Analysis) -> None:
+    """Raise InternalError unless Keras counts what the analyzer counted."""
+    trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
+    non_trainable = sum(math.prod(w.shape) for w in model.non_trainable_weights)
+    figures = [
+        ("total parameters", model.count_params(), analysis.total.params),
+        ("trainable parameters", trainable, analysis.total.trainable),
+        ("non-trainable parameters", non_trainable, analysis.total.non_trainable),
+        ("output shape", tuple(model.output_shape[1:]), tuple(analysis.output_shape)),
+    ]
+    wrong = [
+        f"{what}: Keras {ours}, analyzer {theirs}"
+        for what, ours, theirs in figures
+        if ours != theirs
+    ]
+    if wrong:
+        raise InternalError(
+            f"the Keras model of {analysis.name} disagrees with the analyzer ({'; '.join(wrong)})"
+        )
+
+
+def _summary_line(analysis: Analysis, layers: int) -> str:
+    total = analysis.total
+    return (
+        f"{analysis.name}: {layers} Keras layers, {total.params:,} parameters"
+        f" ({total.trainable:,} trainable, {total.non_trainable:,} non-trainable),"
+        f" {total.macs:,} MACs, output {list(analysis.output_shape)};"
+        " Keras and the analyzer agree"
+    )
+
+
+def _write_saved_model(model: keras.Model, folder: str) -> str:
+    from archdsl.backends.keras_export import write_saved_model
+
+    write_saved_model(model, folder)
+    return f"wrote {folder}{os.sep} (TensorFlow SavedModel, signature 'serve')"
+
+
+def _write_tflite(model: keras.Model, path: str, saved_model: str | None) -> str:
+    from archdsl.backends.keras_export import tflite_bytes, tflite_difference
+
+    content = tflite_bytes(model, saved_model)
+    difference = tflite_difference(model, content)
+    if not difference <= TFLITE_TOLERANCE:
+        raise InternalError(
+            f"the TFLite model differs from Keras by {difference:.3g} on one image"
+            f" (allowed {TFLITE_TOLERANCE:g}); {path} not written"
+        )
+
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as handle:
+            handle.write(content)
+
+    write_atomically(path, write)
+    return (
+        f"wrote {path} ({_megabytes(path)}; on one image the TFLite interpreter's output"
+        f" differs from Keras's by at most {difference:.2g})"
+    )
+
+
+def _megabytes(path: str) -> str:
+    return f"{os.path.getsize(path) / 1e6:.1f} MB"
