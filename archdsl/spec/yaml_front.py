@@ -19,6 +19,7 @@ from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _SCALAR_TAGS = {"tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null")}
 
@@ -31,6 +32,8 @@ def parse_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Documen
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise _located(text, file, mark, _yaml_message(exc)) from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(text, file, exc) from None
     except yaml.YAMLError as exc:
         raise SpecError(Location(file, 1, 1), f"cannot read YAML: {exc}") from None
     except RecursionError:
@@ -88,6 +91,19 @@ def _where(file: str, mark: Any) -> Location:
     return Location(file, mark.line + 1, mark.column + 1)
 
 
+def _reader_error(text: str, file: str, exc: yaml.reader.ReaderError) -> SpecError:
+    """A character YAML refuses; libyaml reports its UTF-8 byte offset, not a line."""
+    head = text.encode("utf-8")[: exc.position].decode("utf-8", "ignore")
+    line = head.count("\n") + 1
+    col = len(head) - (head.rfind("\n") + 1) + 1
+    code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+    return SpecError(
+        Location(file, line, col),
+        f"invalid YAML: character U+{code:04X} is not allowed ({exc.reason})",
+        source_excerpt(text, line, col),
+    )
+
+
 def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
     parts = [p for p in (exc.context, exc.problem) if p]
     message = "; ".join(parts) or "invalid YAML"
@@ -137,9 +153,14 @@ class _Walker:
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise SpecError(self.where(key_node), "a mapping key must be a plain name")
-            if key_node.tag == "tag:yaml.org,2002:merge":
+            if key_node.tag == _MERGE_TAG:
                 raise SpecError(
                     self.where(key_node), "YAML merge keys (<<) are not supported in a spec"
+                )
+            if key_node.tag not in _SCALAR_TAGS:
+                raise SpecError(
+                    self.where(key_node),
+                    f"YAML tag {_clip(key_node.tag)!r} is not allowed in a spec",
                 )
             # The key's own text: `0.5: 48` keys a table by "0.5", as written.
             key = key_node.value
