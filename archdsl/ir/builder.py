@@ -44,7 +44,8 @@ class GraphBuilder:
         if outputs[0] and outputs[0][-1] > self.limits.channels:
             raise SpecError(
                 where,
-                f"{node.block}: {outputs[0][-1]:,} channels is more than the limit of {self.limits.channels:,}",
+                f"{node.block}: {outputs[0][-1]:,} channels is more than the limit of {self.limits.channels:,}"
+                " (raise it with --max-channels)",
             )
         self.nodes.append(node)
         self.names.add(node.name)

@@ -48,7 +48,10 @@ def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     except OSError as exc:
         raise SpecError(None, f"cannot read '{path}': {exc.strerror}") from None
     if len(raw) > limits.file_bytes:
-        raise SpecError(start, f"spec file larger than {limits.file_bytes:,} bytes")
+        raise SpecError(
+            start,
+            f"spec file larger than {limits.file_bytes:,} bytes (raise it with --max-spec-bytes)",
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
