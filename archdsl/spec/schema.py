@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from difflib import get_close_matches
 from functools import cache
 from importlib import resources
@@ -146,10 +147,12 @@ def _describe(doc: Document, error: Any) -> tuple[Any, str]:
             f"{_field(path)} must be {bound} {_show(error.validator_value)}; got {_show(value)}",
         )
     if validator == "pattern":
+        if isinstance(value, str) and re.match(PARAM_REF_PATTERN, value):
+            return where, f"{_field(path)} cannot be a $param; write the value itself"
         if isinstance(value, str) and value.startswith("$"):
             return (
                 where,
-                f"'{value}' is not a parameter reference (write $name: letters, digits, _)",
+                f"{_show(value)} is not a parameter reference (write $name: letters, digits, _)",
             )
         return (
             where,
