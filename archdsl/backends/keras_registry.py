@@ -25,7 +25,7 @@ LAYERS_MODULE = "archdsl.backends.keras_layers"
 
 def register_when_keras_loads() -> None:
     """Register archdsl's Keras layers now if Keras is loaded, else once it is."""
-    if "keras" in sys.modules:
+    if isinstance(sys.modules.get("keras"), ModuleType):  # None marks a blocked import
         importlib.import_module(LAYERS_MODULE)
     elif not any(isinstance(finder, _KerasImportHook) for finder in sys.meta_path):
         sys.meta_path.insert(0, _KerasImportHook())
