@@ -95,7 +95,7 @@ def _trailing_anchor(spots: list[tuple[Path, Location]], comment: Comment) -> Pa
 def dsl_comments(text: str) -> list[Comment]:
     """Comments in `.arch` text: a '#' outside a "string" runs to the end of its line."""
     found = []
-    for number, line in enumerate(text.splitlines(), 1):
+    for number, line in enumerate(text.split("\n"), 1):  # Lark counts lines by \n only
         quoted = escaped = False
         for col, char in enumerate(line):
             if quoted:

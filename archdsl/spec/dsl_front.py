@@ -18,7 +18,14 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from archdsl.errors import Location, SpecError, source_excerpt
 from archdsl.spec.document import Document, Path
-from archdsl.spec.dsl_syntax import KEY_ALIASES, SHORT_KNOBS, describe_expected, flag_value
+from archdsl.spec.dsl_syntax import (
+    KEY_ALIASES,
+    SHORT_KNOBS,
+    SHORT_WORD_RE,
+    describe_expected,
+    flag_value,
+    has_short_form,
+)
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 from archdsl.spec.schema import block_knobs, block_types, schema
 
@@ -32,10 +39,8 @@ def parser() -> Lark:
 
 def parse_dsl(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Parse `.arch` text into a located ``Document``."""
-    if not text.strip(" \t\r\n"):
-        raise SpecError(
-            Location(file, 1, 1), "empty spec: expected a model line, input, and stages"
-        )
+    if all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n")):
+        raise SpecError(Location(file, 1, 1), "empty spec: expected a model line, input and stages")
     try:
         tree = parser().parse(text)
     except UnexpectedInput as exc:
@@ -114,6 +119,9 @@ class _Builder:
     def build(self, tree: Tree) -> Document:
         for statement in tree.children:
             getattr(self, statement.data)(statement.children)
+        if "archdsl" not in self.data:  # the format version comes with the model line
+            self.data = {"archdsl": 1, **self.data}
+            self.put(("archdsl",), Location(self.file, 1, 1), Location(self.file, 1, 1))
         return Document(self.data, self.file, self.text, self.values, self.keys)
 
     def once(self, name: str, token: Token) -> None:
@@ -247,6 +255,8 @@ class _Builder:
 
     def short_form(self, type_name: str, args: list[Tree], known: list[str] | None) -> Any:
         """The single value of a block written `dense $classes`, else None."""
+        if known is not None and not has_short_form(type_name):
+            return None
         values = [
             arg
             for arg in args
@@ -254,6 +264,7 @@ class _Builder:
             or arg.data == "word"
             and known is not None
             and flag_value(str(arg.children[0]), known) is None
+            and not SHORT_WORD_RE.match(arg.children[0])
         ]
         if not values:
             return None
@@ -291,6 +302,9 @@ class _Builder:
             elif arg.data == "keyvalue":
                 key = KEY_ALIASES.get(str(token), str(token))
                 key_at, value_at = self.at(token), None
+            elif arg.data == "word" and SHORT_WORD_RE.match(token):
+                key, shift, value = self.short(token)
+                key_at, value_at = self.at(token), self.at(token, shift)
             elif arg.data == "word":
                 if known is None:
                     key, value = str(token), True
@@ -303,7 +317,7 @@ class _Builder:
             else:
                 raise SpecError(
                     self.at(token),
-                    f"a value without a key: write key={token}",
+                    f"'{token}' needs a key: {owner} has no one-value form (write key={token})",
                     source_excerpt(self.text, token.line, token.column),
                 )
             child = (*path, key)

@@ -21,6 +21,8 @@ SHORT_KNOBS = {
     "se": "se",
     "g": "groups",
 }
+# A NAME that is a short knob: c32, k3, se0, e1e5.
+SHORT_WORD_RE = re.compile(r"(se|c|k|s|e|x|g)([0-9]+(?:[eE][0-9]+)?)\Z")
 # key=value spellings shorter than the schema's name.
 KEY_ALIASES = {"act": "activation"}
 
@@ -50,6 +52,13 @@ _GROUPS = {
     "VALUE": 'a value (number, name, $param or "string")',
     "KNOB": "a knob (c32, k3, noskip, key=value)",
 }
+
+
+def has_short_form(block_type: str) -> bool:
+    """Whether the schema lets the block be written as one value (dense: 1000, pool: max)."""
+    from archdsl.spec.schema import schema
+
+    return "anyOf" in schema()["$defs"].get(f"{block_type}_block", {})
 
 
 def flag_value(word: str, known: Collection[str]) -> tuple[str, bool] | None:
@@ -103,4 +112,9 @@ def scalar_text(value: Any) -> str:
         and value not in KEYWORDS
     ):
         return value
-    return json.dumps(value, ensure_ascii=False)
+    return quote(value)
+
+
+def quote(text: str) -> str:
+    """A "string" the DSL reads back as ``text``; unprintable characters are escaped."""
+    return json.dumps(text, ensure_ascii=not text.isprintable())

@@ -7,14 +7,21 @@ small head layers are chained onto the line above with '|'. Booleans are flags (
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from archdsl.spec.canonical import canonical, is_select, param_order, select_group
 from archdsl.spec.comments import Comments, Line, render
 from archdsl.spec.document import Path
-from archdsl.spec.dsl_syntax import KEY_ALIASES, SHORT_KNOBS, flag_value, scalar_text
+from archdsl.spec.dsl_syntax import (
+    KEY_ALIASES,
+    SHORT_KNOBS,
+    SHORT_WORD_RE,
+    flag_value,
+    has_short_form,
+    quote,
+    scalar_text,
+)
 from archdsl.spec.schema import BLOCK_SECTIONS, block_knobs, block_types, schema
 
 # Small head layers chain onto the line above, and params and defaults share a line, while
@@ -36,7 +43,7 @@ def write_dsl(data: dict[str, Any], comments: Comments | None = None) -> str:
     data = canonical(data)
     comments = comments or Comments()
     lines = _header(data, comments)
-    body = _sections(data)
+    body = _sections(data, comments)
     if lines and body:
         lines.append(Line(""))
     return render(lines + body, comments)
@@ -45,7 +52,7 @@ def write_dsl(data: dict[str, Any], comments: Comments | None = None) -> str:
 def _header(data: dict[str, Any], comments: Comments) -> list[Line]:
     lines = []
     if "name" in data:
-        title = f" {json.dumps(data['title'], ensure_ascii=False)}" if "title" in data else ""
+        title = f" {quote(data['title'])}" if "title" in data else ""
         anchors: list[Path] = [("archdsl",), ("name",), ("title",)]
         lines.append(Line(f"model {data['name']}{title}", anchors, anchors))
     if "input" in data:
@@ -121,18 +128,18 @@ def _selects(params: dict[str, Any], first: bool) -> list[Line]:
 
 
 def _case_text(case: str) -> str:
-    return case if _CASE_KEY.match(case) else json.dumps(case, ensure_ascii=False)
+    return case if _CASE_KEY.match(case) else quote(case)
 
 
-def _sections(data: dict[str, Any]) -> list[Line]:
+def _sections(data: dict[str, Any], comments: Comments) -> list[Line]:
     present = [sec for sec in BLOCK_SECTIONS if sec in data]
     if not present:
         return []
-    tables = {sec: _rows(sec, data[sec]) for sec in present}
+    tables = {sec: _rows(sec, data[sec], comments) for sec in present}
     label_width = max(len(sec) for sec in present)
     # Rows of small layers (global_pool | dense ...) do not widen the type column.
     kinds = [row.kind for rows in tables.values() for row in rows]
-    type_width = max((len(k) for k in kinds if not _is_small(k)), default=0)
+    type_width = max((len(k) for k in kinds if not has_short_form(k)), default=0)
     lines = []
     for sec in present:
         rows = tables[sec]
@@ -164,11 +171,14 @@ class _Row:
         self.anchors = [anchor]
 
 
-def _rows(section: str, blocks: list[Any]) -> list[_Row]:
+def _rows(section: str, blocks: list[Any], comments: Comments) -> list[_Row]:
+    """One row per block; in the head, layers with a one-value form (pool, dense...) chain
+    onto the row above with '|' unless they carry comments of their own."""
     rows: list[_Row] = []
     for i, block in enumerate(blocks):
         ((kind, value),) = block.items()
-        if section == "head" and rows and _is_small(kind) and _fits(rows[-1], kind, value):
+        chain = rows and has_short_form(kind) and not comments.has((section, i))
+        if section == "head" and chain and _fits(rows[-1], kind, value):
             rows[-1].rest += ["|", _inline(kind, value)]
             rows[-1].anchors.append((section, i))
             continue
@@ -182,11 +192,6 @@ def _fits(row: _Row, kind: str, value: Any) -> bool:
     return len(" ".join(words)) <= CHAIN_WIDTH
 
 
-def _is_small(kind: str) -> bool:
-    """Layers with a one-value short form (pool, dense, dropout...) chain with '|'."""
-    return "anyOf" in schema()["$defs"].get(f"{kind}_block", {})
-
-
 def _inline(kind: str, value: Any) -> str:
     slots, rest = _parts(kind, value)
     return " ".join([kind, *slots.values(), *rest])
@@ -197,8 +202,8 @@ def _parts(kind: str, value: Any) -> tuple[dict[str, str], list[str]]:
     known = block_knobs(kind) if kind in block_types() else []
     if not isinstance(value, dict):
         text = scalar_text(value)
-        if flag_value(text, known) is not None:
-            text = json.dumps(text)
+        if flag_value(text, known) is not None or SHORT_WORD_RE.match(text):
+            text = quote(text)
         return {}, [text]
     slots: dict[str, str] = {}
     rest = []

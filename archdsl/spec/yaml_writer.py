@@ -6,7 +6,6 @@ line, aligned runs of similar blocks) and comments can be put back beside their 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import yaml
@@ -151,4 +150,18 @@ def _tag(text: str) -> str:
 
 
 def _quoted(text: str) -> str:
-    return json.dumps(text, ensure_ascii=not text.isprintable())
+    """A double-quoted YAML scalar; unprintable characters become \\x, \\u or \\U escapes."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char.isprintable():
+            out.append(char)
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return '"' + "".join(out) + '"'
