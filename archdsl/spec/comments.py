@@ -98,9 +98,11 @@ def dsl_comments(text: str) -> list[Comment]:
     for number, line in enumerate(text.split("\n"), 1):  # Lark counts lines by \n only
         quoted = escaped = False
         for col, char in enumerate(line):
-            if quoted:
-                escaped = not escaped and char == "\\"
-                quoted = escaped or char != '"'
+            if escaped:
+                escaped = False
+            elif quoted:
+                escaped = char == "\\"
+                quoted = char != '"'
             elif char == '"':
                 quoted = True
             elif char == "#":
