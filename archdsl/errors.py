@@ -38,7 +38,7 @@ class SpecError(Exception):
 
 def source_excerpt(text: str, line: int, col: int) -> str:
     """The source line and a caret under column ``col``, for syntax errors."""
-    lines = text.splitlines()
+    lines = text.split("\n")  # only \n ends a line, as parsers count them
     if not 1 <= line <= len(lines):
         return ""
     source = lines[line - 1].expandtabs(1)
