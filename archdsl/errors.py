@@ -41,7 +41,7 @@ def source_excerpt(text: str, line: int, col: int) -> str:
     lines = text.split("\n")  # only \n ends a line, as parsers count them
     if not 1 <= line <= len(lines):
         return ""
-    source = lines[line - 1].expandtabs(1)
+    source = lines[line - 1].rstrip("\r").expandtabs(1)
     if len(source) > 200:
         start = max(0, col - 100)
         source = source[start : start + 200]
