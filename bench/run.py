@@ -1,0 +1,101 @@
+"""Run the archdsl benchmarks and write docs/benchmarks.md.
+
+    python bench/run.py            # the full run (under 15 minutes on 2 cores)
+    python bench/run.py --quick    # a smoke run: few rounds, figures not to be trusted
+
+Benchmarks that do not need TensorFlow run first, before any of them imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: make the bench package importable
+    sys.path.insert(0, str(REPO))
+
+from archdsl.commands.common import write_atomically  # noqa: E402
+from bench import (  # noqa: E402
+    analyzer,
+    build_time,
+    depth,
+    graph_render,
+    inference,
+    shuffle,
+    summary_vs_keras,
+)
+from bench.config import FULL, QUICK  # noqa: E402
+from bench.machine import describe  # noqa: E402
+from bench.report import median_iqr, render  # noqa: E402
+from bench.results import Figure, NotRun, Row, Unavailable  # noqa: E402
+
+BENCHMARKS = {
+    "summary": summary_vs_keras,
+    "graph": graph_render,
+    "analyzer": analyzer,
+    "depth": depth,
+    "build": build_time,
+    "inference": inference,
+    "shuffle": shuffle,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="few rounds: a smoke run")
+    parser.add_argument(
+        "--only", nargs="+", choices=list(BENCHMARKS), help="run only these benchmarks"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        default=str(REPO / "docs" / "benchmarks.md"),
+        help="where to write the report (default: docs/benchmarks.md)",
+    )
+    parser.add_argument("--note", default="", help="a line to put at the top of the report")
+    args = parser.parse_args(argv)
+    config = QUICK if args.quick else FULL
+    chosen = {name: BENCHMARKS[name] for name in args.only or BENCHMARKS}
+    machine = describe()
+    start = time.perf_counter()
+    rows: list[Row] = []
+    errors = 0
+    for index, module in enumerate(chosen.values(), 1):
+        print(f"[{index}/{len(chosen)}] {module.TITLE}", file=sys.stderr, flush=True)
+        began = time.perf_counter()
+        try:
+            found = module.run(config)
+        except Unavailable as exc:
+            found = [NotRun(module.TITLE, str(exc))]
+        except Exception as exc:  # one broken benchmark must not lose the others' figures
+            traceback.print_exc()
+            errors += 1
+            found = [NotRun(module.TITLE, f"failed: {type(exc).__name__}: {exc}")]
+        for row in found:
+            print(f"    {_line(row)}", file=sys.stderr, flush=True)
+        print(f"    ({time.perf_counter() - began:.0f} s)", file=sys.stderr, flush=True)
+        rows += found
+    methods = {module.TITLE: module.METHOD for module in chosen.values()}
+    text = render(rows, machine, methods, config, time.perf_counter() - start, args.note)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(args.output, lambda path: Path(path).write_text(text, encoding="utf-8"))
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _line(row: Row) -> str:
+    if isinstance(row, Figure):
+        return f"{row.name}: {median_iqr(row.ratio)} ({row.ratio_meaning}) {row.verdict}"
+    if isinstance(row, NotRun):
+        return f"not run: {row.reason}"
+    return f"{row.name}: {median_iqr(row.sample)}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
