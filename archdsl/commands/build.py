@@ -25,9 +25,9 @@ The file loads with keras.saving.load_model(PATH, safe_mode=True) once archdsl i
 (NAME_saved_model) and a TFLite file (NAME.tflite, built-in ops only), which is run in the
 TFLite interpreter on one image and must give the Keras output within 1e-4.
 
-Exit status: 0 built, 1 a mistake in the spec or no TensorFlow, 2 an internal error
-(Keras and the analyzer disagree, or TFLite and Keras do). TensorFlow's start-up messages
-are hidden unless TF_CPP_MIN_LOG_LEVEL is set (0 shows everything).
+Exit status: 0 built, 1 a mistake in the spec or no TensorFlow, 2 a wrong option or an
+internal error (Keras and the analyzer disagree, or TFLite and Keras do). TensorFlow's
+start-up messages are hidden; TF_CPP_MIN_LOG_LEVEL=0 shows them.
 """
 
 EXAMPLES = """examples:
@@ -81,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
 
     graph = graph_from(args)
     analysis = analyze(graph)
+    path = args.output or f"{graph.name}.keras"
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise SpecError(None, f"cannot write {path}: the folder {folder} does not exist")
     _import_keras()
     from archdsl.backends.keras_backend import KerasBackendError, to_keras
 
@@ -91,7 +95,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"archdsl: internal error: {error}", file=sys.stderr)
         return 2
     print(_summary_line(analysis, len(model.layers)))
-    path = args.output or f"{graph.name}.keras"
     write_atomically(path, model.save)
     print(f"wrote {path} ({_megabytes(path)})")
     stem = path[: -len(".keras")]
