@@ -165,10 +165,10 @@ def _resolve(doc: Document, values: dict[str, Any], name: str, chain: tuple[str,
         for case, result in value["cases"].items():
             if _same(case, key):
                 return result
-        cases = ", ".join(value["cases"])
+        cases = ", ".join(_printable(case) for case in value["cases"])
         raise SpecError(
             doc.locate((*path, "cases")),
-            f"param '{name}' has no case for {selector}={key} (cases: {cases})",
+            f"param '{name}' has no case for {selector}={_printable(str(key))} (cases: {cases})",
         )
     return value
 
@@ -189,8 +189,13 @@ def _unknown(name: str, values: dict[str, Any]) -> str:
 
     close = get_close_matches(name, list(values), n=1)
     hint = f"; did you mean '${close[0]}'?" if close else f" (params: {', '.join(values)})"
-    shown = name if len(name) <= 60 else name[:57] + "..."
-    return f"unknown parameter '${shown}'{hint}"
+    return f"unknown parameter '${_printable(name)}'{hint}"
+
+
+def _printable(text: str) -> str:
+    """``text`` for a one-line message: control characters escaped, at most 60 characters."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:60])
+    return shown if len(text) <= 60 and len(shown) <= 60 else shown[:57] + "..."
 
 
 def _substitute(

@@ -24,9 +24,26 @@ def schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> Any:
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator, validators
 
-    return Draft202012Validator(schema())
+    return validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})(schema())
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, _schema: Any) -> Any:
+    """'pattern' as JSON Schema defines it (ECMA-262 regexes): '$' matches only at the end.
+
+    Python's '$' also matches before a final newline, so "a\\n" passed '^[a-z]+$' and
+    became a block name, a $param or a fraction with a newline in it.
+    """
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not _regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"(?<!\\)\$$", r"\\Z", pattern))
 
 
 def knob_default(knob: str) -> Any:
@@ -214,8 +231,11 @@ def _article(kind: str) -> str:
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else f"'{value}'"
-    return _clip(text, 60)
+    """``value`` as the spec wrote it, on one line and at most 60 characters."""
+    if isinstance(value, str):
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in value[:60])
+        return _clip(f"'{text}'", 60)
+    return _clip(json.dumps(value), 60)
 
 
 def _clip(text: str, limit: int) -> str:
