@@ -8,6 +8,7 @@ are built, every tag outside them is an error, and aliases cannot multiply the w
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import yaml
@@ -19,6 +20,7 @@ from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # YAML 1.1's line breaks
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _NUMBER_TAGS = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _SCALAR_TAGS = {"tag:yaml.org,2002:" + name for name in ("str", "int", "float", "bool", "null")}
@@ -112,6 +114,9 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
 
 def _located(text: str, file: str, mark: Any, message: str) -> SpecError:
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    lines = _LINE_BREAK.split(text)
+    if line > len(lines):  # libyaml puts the end of an unterminated last line one line on
+        line, col = len(lines), len(lines[-1]) + 1
     return SpecError(Location(file, line, col), message, source_excerpt(text, line, col))
 
 
