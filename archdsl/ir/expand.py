@@ -93,7 +93,9 @@ def _expand_entry(
     base = args.get("name") or default_name
     repeats = 1
     if block_type in REPEATABLE:
-        repeats = math.ceil(int(args.get("repeats", 1)) * settings.depth)
+        repeats = int(args.get("repeats", 1))
+        if section == "stages":  # depth scales the stages only, never stem or head (EfficientNet)
+            repeats = math.ceil(repeats * settings.depth)
     for repeat in range(repeats):
         numbered = section == "stages" or repeats > 1
         name = f"{base}_b{repeat + 1}" if numbered else base
