@@ -12,7 +12,7 @@ Compile one with ``archdsl.compile.compile_document(Document(data, "<hypothesis>
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hypothesis import strategies as st
@@ -352,8 +352,10 @@ def spec_documents(draw: st.DrawFn, types: list[str] | None = None) -> dict[str,
     sections: dict[str, list[dict]] = {}
     for section, (low, high) in (("stem", (0, 2)), ("stages", (1, 4)), ("head", (0, 3))):
         blocks = []
+        # the depth multiplier scales the repeats of the stages only
+        here = replace(settings, depth=settings.depth if section == "stages" else 1.0)
         for _ in range(draw(st.integers(low, high))):
-            entry, shape = draw(block(shape, settings, types))
+            entry, shape = draw(block(shape, here, types))
             blocks.append(entry)
         sections[section] = blocks
     if draw(st.booleans()):  # a classifier head reached through a $param
