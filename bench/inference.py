@@ -5,9 +5,10 @@ from __future__ import annotations
 import archdsl
 from bench.availability import require_keras_backend
 from bench.config import Config
-from bench.results import Figure, Goal, Row
+from bench.graph_ops import difference
+from bench.results import Figure, Goal, Note, Row
 from bench.stats import paired_ratios
-from bench.throughput import compare
+from bench.throughput import IMAGE, compare
 
 TITLE = "4. inference throughput"
 BATCHES = (1, 32)
@@ -32,6 +33,9 @@ def run(config: Config) -> list[Row]:
     for spec, constructor in MODELS.items():
         ours = archdsl.to_keras(archdsl.load(spec))
         reference = getattr(keras.applications, constructor)(weights=None)
+        rows.append(
+            Note(TITLE, f"{spec}: " + difference(ours, reference, (1, *IMAGE), constructor))
+        )
         for jit in (False, True):
             for batch in BATCHES:
                 mine, theirs = compare(ours, reference, batch, jit, config)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bench.config import Config
-from bench.results import Figure, Measurement, NotRun, Row
+from bench.results import Figure, Measurement, Note, NotRun, Row
 from bench.stats import Sample
 
 
@@ -49,6 +49,7 @@ def render(
 ) -> str:
     figures = [row for row in rows if isinstance(row, Figure)]
     measurements = [row for row in rows if isinstance(row, Measurement)]
+    notes = [row for row in rows if isinstance(row, Note)]
     missing = [row for row in rows if isinstance(row, NotRun)]
     failed = sum(figure.verdict == "FAIL" for figure in figures)
     out = [
@@ -94,6 +95,9 @@ def render(
             f"| {m.benchmark} | {m.name} | {median_iqr(m.sample)} | {min_max(m.sample)} |"
             for m in measurements
         ]
+    if notes:
+        out += ["", "## Findings", ""]
+        out += [f"- **{n.benchmark}**: {n.text}" for n in notes]
     if missing:
         out += ["", "## Not run", ""]
         out += [f"- **{m.benchmark}**: {m.reason}" for m in missing]

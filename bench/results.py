@@ -1,5 +1,5 @@
 """What a benchmark hands to the report: figures against a reference, plain measurements,
-and benchmarks that could not run."""
+findings, and benchmarks that could not run."""
 
 from __future__ import annotations
 
@@ -56,6 +56,14 @@ class Measurement:
 
 
 @dataclass(frozen=True)
+class Note:
+    """A finding that explains figures (e.g. where two models' TensorFlow graphs differ)."""
+
+    benchmark: str
+    text: str
+
+
+@dataclass(frozen=True)
 class NotRun:
     """A benchmark or figure that could not be measured, and why."""
 
@@ -63,7 +71,7 @@ class NotRun:
     reason: str
 
 
-Row = Figure | Measurement | NotRun
+Row = Figure | Measurement | Note | NotRun
 
 
 class Unavailable(Exception):

@@ -31,7 +31,7 @@ from bench import (  # noqa: E402
 from bench.config import FULL, QUICK  # noqa: E402
 from bench.machine import describe  # noqa: E402
 from bench.report import median_iqr, render  # noqa: E402
-from bench.results import Figure, NotRun, Row, Unavailable  # noqa: E402
+from bench.results import Figure, Note, NotRun, Row, Unavailable  # noqa: E402
 
 BENCHMARKS = {
     "summary": summary_vs_keras,
@@ -94,6 +94,8 @@ def _line(row: Row) -> str:
         return f"{row.name}: {median_iqr(row.ratio)} ({row.ratio_meaning}) {row.verdict}"
     if isinstance(row, NotRun):
         return f"not run: {row.reason}"
+    if isinstance(row, Note):
+        return row.text
     return f"{row.name}: {median_iqr(row.sample)}"
 
 

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 import archdsl
 from bench.availability import require_keras_backend
 from bench.config import Config
-from bench.results import Figure, Goal, Row
+from bench.graph_ops import difference
+from bench.results import Figure, Goal, Note, Row
 from bench.stats import paired_ratios
-from bench.throughput import compare
+from bench.throughput import IMAGE, compare
 
 if TYPE_CHECKING:
     import keras
@@ -30,7 +31,7 @@ def run(config: Config) -> list[Row]:
     graph = archdsl.load(SPEC)
     ours = archdsl.to_keras(graph)
     naive = naive_twin(ours, graph)
-    rows: list[Row] = []
+    rows: list[Row] = [Note(TITLE, f"{SPEC}: " + difference(ours, naive, (1, *IMAGE), "naive"))]
     for jit in (False, True):
         for batch in BATCHES:
             mine, theirs = compare(ours, naive, batch, jit, config)

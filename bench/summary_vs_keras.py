@@ -15,7 +15,9 @@ SPEC = "mnasnet_a1"
 METHOD = f"""`archdsl summary {SPEC}` run as a whole process, against a fresh process that imports
 TensorFlow, builds the same network with `archdsl.to_keras(archdsl.load("{SPEC}"))` and calls
 `count_params()`: what a user would otherwise run to get the same totals. The two processes
-alternate; the ratio is the Keras process's time over summary's, per round (goal: at least 20x)."""
+alternate, after one warm-up round, with Python's bytecode cache on (as after `pip install`;
+PYTHONDONTWRITEBYTECODE is dropped from their environment). The ratio is the Keras process's
+time over summary's, per round (goal: at least 20x)."""
 
 SUMMARY = [sys.executable, "-m", "archdsl", "summary", SPEC]
 KERAS = [

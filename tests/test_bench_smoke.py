@@ -15,7 +15,7 @@ from archdsl.compile import compile_document
 from archdsl.spec.yaml_front import parse_yaml
 from bench import depth, report, run
 from bench.config import QUICK, Config
-from bench.results import Figure, Goal, Measurement, NotRun
+from bench.results import Figure, Goal, Measurement, Note, NotRun
 from bench.stats import Sample, paired_ratios, rates
 from bench.timing import interleave
 from tests.helpers import ROOT
@@ -78,11 +78,12 @@ def test_cheapest_benchmark_runs_into_a_report() -> None:
     assert all(len(m.sample.values) == TINY.rounds for m in measured)
     assert len(figures) == 1 and figures[0].goal == Goal(2.0, at_least=False)
     assert all(value > 0 for value in figures[0].ratio.values)
-    rows.append(NotRun("9. missing", "not there"))
+    rows += [NotRun("9. missing", "not there"), Note("8. found", "ops differ")]
     text = report.render(rows, {"CPU": "test"}, {depth.TITLE: depth.METHOD}, QUICK, 1.0, "a note")
     assert "| 2. analyzer vs depth | time per block at 6 blocks |" in text
     assert "≤ 2x" in text and "- **9. missing**: not there" in text
     assert "> a note" in text and f"### {depth.TITLE}" in text
+    assert "## Findings\n\n- **8. found**: ops differ" in text
 
 
 def test_every_benchmark_is_wired_into_the_runner_without_importing_tensorflow() -> None:
