@@ -91,7 +91,9 @@ def _dw_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> Cost:
 def _pool_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
     size = attrs["size"]
     return _window(
-        {"kernel": size, "stride": attrs["stride"], "padding": attrs["padding"]}, ins, ins[0][2]
+        {"kernel": size, "stride": attrs["stride"], "padding": attrs["padding"]},
+        ins,
+        _image(ins)[2],
     )
 
 
