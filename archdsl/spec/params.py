@@ -33,7 +33,7 @@ def parse_override(text: str) -> Override:
         raise SpecError(None, f"--set '{text[:40]}...' is longer than {MAX_SET_CHARS} characters")
     name, sep, raw = text.partition("=")
     name, raw = name.strip(), raw.strip()
-    if not sep or not _NAME.match(name) or not raw:
+    if not sep or not _NAME.fullmatch(name) or not raw:
         raise SpecError(None, f"--set expects name=value, got '{text}'")
     return Override(name, _scalar(raw), text)
 
@@ -214,7 +214,7 @@ def _substitute(
         return [
             _substitute(doc, v, (*path, i), resolved, set_by, origins) for i, v in enumerate(value)
         ]
-    if isinstance(value, str) and value.startswith("$") and _NAME.match(value[1:]):
+    if isinstance(value, str) and value.startswith("$") and _NAME.fullmatch(value[1:]):
         name = value[1:]
         if name not in resolved:
             raise SpecError(doc.locate(path), _unknown(name, resolved))

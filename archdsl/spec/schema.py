@@ -164,7 +164,7 @@ def _describe(doc: Document, error: Any) -> tuple[Any, str]:
             f"{_field(path)} must be {bound} {_show(error.validator_value)}; got {_show(value)}",
         )
     if validator == "pattern":
-        if isinstance(value, str) and re.match(PARAM_REF_PATTERN, value):
+        if isinstance(value, str) and _regex(PARAM_REF_PATTERN).search(value):
             return where, f"{_field(path)} cannot be a $param; write the value itself"
         if isinstance(value, str) and value.startswith("$"):
             return (
