@@ -100,25 +100,42 @@ def test_built_model_has_reference_counts(keras, entry):
 
 # --- keras.applications: same weights in the same order give the same outputs
 
-APPLICATIONS = {
-    "mobilenet_v1": ("MobileNet", {}),
-    "mobilenet_v2": ("MobileNetV2", {}),
-    "mobilenet_v3_large": ("MobileNetV3Large", {"include_preprocessing": True}),
-    "mobilenet_v3_small": ("MobileNetV3Small", {"include_preprocessing": True}),
-    "efficientnet_b0": ("EfficientNetB0", {}),
-}
-APPLICATIONS = {
-    name: app for name, app in APPLICATIONS.items() if (ROOT / "specs" / f"{name}.yaml").exists()
-}
+# (spec, overrides, keras.applications constructor, its options, input size)
+APPLICATIONS = [
+    ("mobilenet_v1", {}, "MobileNet", {}, 224),
+    ("mobilenet_v1", {"width": 0.5}, "MobileNet", {"alpha": 0.5}, 224),
+    ("mobilenet_v2", {}, "MobileNetV2", {}, 224),
+    ("mobilenet_v2", {"width": 0.35}, "MobileNetV2", {"alpha": 0.35}, 224),
+    ("mobilenet_v2", {"width": 1.4}, "MobileNetV2", {"alpha": 1.4}, 224),
+    ("mobilenet_v3_large", {}, "MobileNetV3Large", {}, 224),
+    ("mobilenet_v3_large", {"width": 0.75}, "MobileNetV3Large", {"alpha": 0.75}, 224),
+    ("mobilenet_v3_small", {}, "MobileNetV3Small", {}, 224),
+    ("mobilenet_v3_small", {"width": 0.75}, "MobileNetV3Small", {"alpha": 0.75}, 224),
+    ("efficientnet_b0", {}, "EfficientNetB0", {}, 224),
+    ("efficientnet_b0", {"depth": 1.1, "input": 240}, "EfficientNetB1", {}, 240),
+    ("efficientnet_b0", {"width": 1.1, "depth": 1.2, "input": 260}, "EfficientNetB2", {}, 260),
+]
+APPLICATIONS = [case for case in APPLICATIONS if (ROOT / "specs" / f"{case[0]}.yaml").exists()]
 
 
-@pytest.mark.parametrize("name", sorted(APPLICATIONS))
-def test_outputs_equal_keras_applications_with_copied_weights(keras, name):
-    constructor, options = APPLICATIONS[name]
+@pytest.mark.parametrize(
+    ("name", "overrides", "constructor", "options", "size"),
+    APPLICATIONS,
+    ids=[f"{case[0]}-{case[2]}-{case[3].get('alpha', 1.0)}" for case in APPLICATIONS],
+)
+def test_outputs_equal_keras_applications_with_copied_weights(
+    keras, name, overrides, constructor, options, size
+):
+    if constructor.startswith("MobileNetV3"):
+        options = {**options, "include_preprocessing": True}
     reference = getattr(keras.applications, constructor)(
-        input_shape=(224, 224, 3), weights=None, classes=1000, classifier_activation=None, **options
+        input_shape=(size, size, 3),
+        weights=None,
+        classes=1000,
+        classifier_activation=None,
+        **options,
     )
-    ours = build(name)
+    ours = build(name, **overrides)
     assert [tuple(w.shape) for w in ours.weights] == [tuple(w.shape) for w in reference.weights]
     randomize(reference, seed=7)
     ours.set_weights(reference.get_weights())
@@ -126,7 +143,7 @@ def test_outputs_equal_keras_applications_with_copied_weights(keras, name):
     rng = np.random.default_rng(0)
     has_rescaling = ours.layers[1].__class__.__name__ == "Rescaling"
     low, high = (0.0, 255.0) if has_rescaling else (-1.0, 1.0)
-    batch = rng.uniform(low, high, (2, 224, 224, 3)).astype(np.float32)
+    batch = rng.uniform(low, high, (2, size, size, 3)).astype(np.float32)
     expected = keras.ops.convert_to_numpy(reference(batch, training=False))
     # our last layer is the softmax the reference built without: compare the logits
     assert ours.layers[-1].get_config()["activation"] == "softmax"
@@ -486,3 +503,19 @@ def test_build_rejects_a_non_keras_output(tmp_path):
     result = run_cli("build", "mnasnet_a1", "-o", str(tmp_path / "model.h5"))
     assert result.returncode == 2
     assert "must end in .keras" in result.stderr
+
+
+def test_a_tflite_that_disagrees_is_an_internal_error_and_not_written(
+    keras, tmp_path, monkeypatch, capsys
+):
+    from archdsl.backends import keras_export
+    from archdsl.cli import make_parser
+
+    monkeypatch.setattr(keras_export, "tflite_difference", lambda model, content: (0.5, 1.0))
+    args = make_parser().parse_args(
+        ["build", "mobilenet_v3_small", "--set", "input=32", "-o", str(tmp_path / "m.keras")]
+        + ["--export", "tflite"]
+    )
+    assert args.run(args) == 2
+    assert "internal error: the TFLite model differs from Keras by 0.5" in capsys.readouterr().err
+    assert not (tmp_path / "m.tflite").exists()

@@ -104,9 +104,11 @@ def run_tflite(content: bytes, batch: np.ndarray) -> np.ndarray:
     return np.stack(results)
 
 
-def tflite_difference(model: keras.Model, content: bytes, seed: int = 0) -> float:
-    """Max abs difference between Keras and TFLite outputs on one random image in [-1, 1)."""
+def tflite_difference(model: keras.Model, content: bytes, seed: int = 0) -> tuple[float, float]:
+    """On one random image in [-1, 1): the max abs difference between the TFLite and Keras
+    outputs, and the largest magnitude of the Keras output."""
     shape = tuple(model.input_shape[1:])
     image = np.random.default_rng(seed).uniform(-1.0, 1.0, (1, *shape)).astype(np.float32)
     expected = keras.ops.convert_to_numpy(model(image, training=False))
-    return float(np.max(np.abs(run_tflite(content, image) - expected)))
+    difference = np.max(np.abs(run_tflite(content, image) - expected))
+    return float(difference), float(np.max(np.abs(expected)))
