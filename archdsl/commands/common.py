@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import Callable
 
+from archdsl.errors import SpecError
 from archdsl.ir.graph import Graph
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 from archdsl.spec.params import parse_override
@@ -114,15 +115,20 @@ def graph_from(args: argparse.Namespace, spec: str | None = None) -> Graph:
 def write_atomically(path: str, write: Callable[[str], None]) -> None:
     """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it over ``path``.
 
-    A failure leaves no partial file and the old ``path`` untouched.
+    A failure leaves no partial file and the old ``path`` untouched. A file that is
+    replaced keeps its mode; a new one gets the usual one (mkstemp makes 0600).
     """
     folder = os.path.dirname(os.path.abspath(path))
     suffix = os.path.splitext(path)[1]
-    handle, tmp = tempfile.mkstemp(prefix=".archdsl-", suffix=suffix, dir=folder)
+    try:
+        mode = os.stat(path).st_mode & 0o7777 if os.path.exists(path) else 0o666 & ~_umask()
+        handle, tmp = tempfile.mkstemp(prefix=".archdsl-", suffix=suffix, dir=folder)
+    except OSError as error:
+        raise SpecError(None, f"cannot write {path}: {error.strerror or error}") from None
     os.close(handle)
     try:
         write(tmp)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs get the usual mode
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
