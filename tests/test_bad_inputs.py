@@ -421,3 +421,21 @@ def test_real_command_matches_the_forked_run(name):
 
 if __name__ == "__main__":
     serve()
+
+
+@pytest.mark.parametrize("command", [c for c in ("graph", "fmt -o", "build") if c in _commands()])
+def test_output_into_a_missing_folder_is_an_error(tmp_path, command):
+    out = str(tmp_path / "missing" / "out")
+    run = run_archdsl(OUTPUT_COMMANDS[command]("mobilenet_v2", out))
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert run.stderr.startswith("archdsl: error: cannot write")
+
+
+def test_fmt_write_keeps_the_file_mode(tmp_path):
+    spec = tmp_path / "net.yaml"
+    spec.write_text((ROOT / "specs" / "mobilenet_v2.yaml").read_text() + "\n\n")
+    spec.chmod(0o640)
+    run = run_archdsl(["fmt", str(spec), "--write"])
+    assert run.returncode == 0, run.stderr
+    assert spec.stat().st_mode & 0o777 == 0o640
