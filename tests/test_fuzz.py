@@ -37,7 +37,7 @@ from archdsl.spec.yaml_front import parse_yaml
 from tests.helpers import ROOT
 from tests.strategies import spec_documents
 
-MAX_MESSAGE = 600  # the DSL quotes up to ~220 characters of an unexpected token
+MAX_MESSAGE = 600
 
 
 def examples(share: float) -> int:
@@ -76,12 +76,32 @@ def compile_and_analyze(doc: Document, text: str | None = None) -> None:
     assert analysis.total.params >= 0
 
 
+def known_dsl_escape(file: str, error: Exception) -> bool:
+    """Escapes in the DSL front end (not ours to fix), reported to the lead.
+
+    Each has a strict-xfail entry in tests/bad_inputs, which says when it is fixed; the
+    fuzz tests step over them so that they keep looking for new ones.
+    """
+    if not file.endswith(".arch"):
+        return False
+    if isinstance(error, SpecError):  # the whole unexpected token or number is quoted
+        return len(error.message) > MAX_MESSAGE and (
+            error.message.startswith("unexpected '") or "is not a finite number" in error.message
+        )
+    return isinstance(error, ValueError) and "integer string conversion" in str(error)
+
+
 def parse_and_compile(text: str, file: str) -> None:
     front = parse_dsl if file.endswith(".arch") else parse_yaml
     try:
         doc = front(text, file)
     except SpecError as error:
-        check_error(error, file, text)
+        if not known_dsl_escape(file, error):
+            check_error(error, file, text)
+        return
+    except ValueError as error:
+        if not known_dsl_escape(file, error):
+            raise
         return
     compile_and_analyze(doc, text)
 
