@@ -84,10 +84,8 @@ def known_dsl_escape(file: str, error: Exception) -> bool:
     """
     if not file.endswith(".arch"):
         return False
-    if isinstance(error, SpecError):  # the whole unexpected token or number is quoted
-        return len(error.message) > MAX_MESSAGE and (
-            error.message.startswith("unexpected '") or "is not a finite number" in error.message
-        )
+    if isinstance(error, SpecError):  # a token, word or number quoted whole, unclipped
+        return len(error.message) > MAX_MESSAGE
     return isinstance(error, ValueError) and "integer string conversion" in str(error)
 
 
