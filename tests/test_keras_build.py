@@ -473,7 +473,7 @@ def test_build_command_writes_keras_saved_model_and_tflite(keras, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("mobilenet_v3_small: 160 Keras layers, 2,554,968 parameters")
+    assert lines[0].startswith("mobilenet_v3_small: 159 layers, 2,554,968 parameters")
     assert "Keras and the analyzer agree" in lines[0]
     assert result.stderr == ""  # TensorFlow's start-up chatter is filtered
     assert (tmp_path / "small.keras").is_file()

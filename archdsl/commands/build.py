@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     except (KerasBackendError, InternalError) as error:
         print(f"archdsl: internal error: {error}", file=sys.stderr)
         return 2
-    print(_summary_line(analysis, len(model.layers)))
+    print(_summary_line(analysis))
     write_atomically(path, model.save)
     print(f"wrote {path} ({_megabytes(path)})")
     stem = path[: -len(".keras")]
@@ -125,6 +125,7 @@ def _check(model: keras.Model, analysis: Analysis) -> None:
     trainable = sum(math.prod(w.shape) for w in model.trainable_weights)
     non_trainable = sum(math.prod(w.shape) for w in model.non_trainable_weights)
     figures = [
+        ("layers (with the input)", len(model.layers), len(analysis.layers)),
         ("total parameters", model.count_params(), analysis.total.params),
         ("trainable parameters", trainable, analysis.total.trainable),
         ("non-trainable parameters", non_trainable, analysis.total.non_trainable),
@@ -141,10 +142,10 @@ def _check(model: keras.Model, analysis: Analysis) -> None:
         )
 
 
-def _summary_line(analysis: Analysis, layers: int) -> str:
+def _summary_line(analysis: Analysis) -> str:
     total = analysis.total
     return (
-        f"{analysis.name}: {layers} Keras layers, {total.params:,} parameters"
+        f"{analysis.name}: {len(analysis.layers) - 1} layers, {total.params:,} parameters"
         f" ({total.trainable:,} trainable, {total.non_trainable:,} non-trainable),"
         f" {total.macs:,} MACs, output {list(analysis.output_shape)};"
         " Keras and the analyzer agree"
