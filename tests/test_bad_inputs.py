@@ -191,15 +191,13 @@ def forked_runs(commands: list[list[str]]) -> list[Run]:
     return [Run(**json.loads(line)) for line in done.stdout.splitlines()]
 
 
-# The corpus runs once, split over one server per core, started by the first test that
-# needs a result. Under pytest-xdist each test serves its own file.
+# The corpus runs once per test process (each pytest-xdist worker too: it costs ~4 s of
+# CPU), split over one server per core, started by the first test that needs a result.
 _results: dict[str, Run] = {}
 _lock = threading.Lock()
 
 
 def result(name: str) -> Run:
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        return validate_all([ENTRIES[name]])[0]
     with _lock:
         if not _results:
             names = list(ENTRIES)
