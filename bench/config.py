@@ -18,7 +18,7 @@ class Config:
 
 
 FULL = Config(
-    "full", process_rounds=7, rounds=9, target_seconds=0.5, figure_seconds=40.0, min_rounds=3
+    "full", process_rounds=9, rounds=15, target_seconds=0.25, figure_seconds=40.0, min_rounds=3
 )
 QUICK = Config(
     "quick", process_rounds=2, rounds=3, target_seconds=0.05, figure_seconds=2.0, min_rounds=1

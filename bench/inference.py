@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import archdsl
+from bench import xla_depthwise
 from bench.availability import require_keras_backend
-from bench.config import Config
+from bench.config import FULL, Config
 from bench.graph_ops import difference
 from bench.results import Figure, Goal, Note, Row
 from bench.stats import paired_ratios
@@ -13,23 +14,22 @@ from bench.throughput import IMAGE, compare
 TITLE = "4. inference throughput"
 BATCHES = (1, 32)
 MODELS = {"mobilenet_v2": "MobileNetV2", "mobilenet_v3_large": "MobileNetV3Large"}
-METHOD = """`archdsl.to_keras(archdsl.load(name))` against the keras.applications constructor
+METHOD = f"""`archdsl.to_keras(archdsl.load(name))` against the keras.applications constructor
 (`weights=None`), both built once in the same process, on CPU, 224x224x3 random input, batch 1
 and 32. Both run as `tf.function(lambda x: model(x, training=False), jit_compile=...)` with XLA
-off and on, after one untimed call each (it traces, and with XLA compiles); each round times the
-same number of calls of each model (about 0.5 s worth), the order alternating from round to
-round. The ratio is our images/s over the reference's, per round (goal: at least 0.97).
-XLA's CPU backend runs depthwise convolutions some 30x slower than TensorFlow's own kernel (a
-3x3 depthwise convolution on 1x112x112x96: about 7 ms without XLA, 220 ms with it), so with XLA
-both models are several times slower than without, and a batch of 32 takes seconds: in the
-full run, such figures get as many rounds as fit in about 40 s, and at least 3."""
+off and on, after two untimed calls each (the first traces, and with XLA compiles); each round
+times the same number of calls of each model (about {FULL.target_seconds} s worth), the order alternating from
+round to round. The ratio is our images/s over the reference's, per round (goal: at least 0.97).
+With XLA, both models run several times slower than without (see the findings for why), and a
+batch of 32 takes seconds: in the full run, such figures get as many rounds as fit in about
+{FULL.figure_seconds:.0f} s, and at least {FULL.min_rounds}."""
 
 
 def run(config: Config) -> list[Row]:
     require_keras_backend()
     import keras
 
-    rows: list[Row] = []
+    rows: list[Row] = [Note(TITLE, xla_depthwise.finding(config))]
     for spec, constructor in MODELS.items():
         ours = archdsl.to_keras(archdsl.load(spec))
         reference = getattr(keras.applications, constructor)(weights=None)

@@ -21,9 +21,9 @@ def compare(
     """Images per second of each model, per round, over alternating rounds.
 
     Each model runs as ``tf.function(lambda x: model(x, training=False), jit_compile=jit)``
-    on the same random batch, after one untimed call, and both do the same number of calls
-    per round (calibrated on a second call of the reference to last about
-    ``config.target_seconds``). Slow calls get fewer rounds (see ``Config.figure_seconds``).
+    on the same random batch, after two calls each (the first traces, and with XLA compiles;
+    the second calibrates), and both do the same number of calls per round, about
+    ``config.target_seconds`` worth. Slow calls get fewer rounds (see ``Config.figure_seconds``).
     """
     import numpy as np
     import tensorflow as tf
@@ -33,7 +33,7 @@ def compare(
     reference_call = _compiled(reference, x, jit)
     ours_call()  # traces, and with XLA compiles
     reference_call()
-    once = seconds(reference_call)
+    once = (seconds(ours_call) + seconds(reference_call)) / 2  # a second call each, to calibrate
     calls = max(1, round(config.target_seconds / once))
     fit = int(config.figure_seconds // (2 * calls * once))
     times = interleave(
