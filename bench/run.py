@@ -29,7 +29,7 @@ from bench import (  # noqa: E402
     summary_vs_keras,
 )
 from bench.config import FULL, QUICK  # noqa: E402
-from bench.machine import describe  # noqa: E402
+from bench.machine import describe, load_average  # noqa: E402
 from bench.report import median_iqr, render  # noqa: E402
 from bench.results import Figure, Note, NotRun, Row, Unavailable  # noqa: E402
 
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {_line(row)}", file=sys.stderr, flush=True)
         print(f"    ({time.perf_counter() - began:.0f} s)", file=sys.stderr, flush=True)
         rows += found
+    machine["Load average at end (1/5/15 min)"] = load_average()
     methods = {module.TITLE: module.METHOD for module in chosen.values()}
     text = render(rows, machine, methods, config, time.perf_counter() - start, args.note)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
