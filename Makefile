@@ -1,4 +1,5 @@
 # archdsl: `make demo` installs and compiles MnasNet-A1; `make test` installs and runs every test.
+# The graph step of demo renders with graphviz's dot (apt-get install graphviz).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -19,6 +20,7 @@ demo: install
 	$(BIN)/archdsl validate mnasnet_a1
 	$(BIN)/archdsl summary mnasnet_a1
 	$(BIN)/archdsl build mnasnet_a1 -o $(OUT)/mnasnet_a1.keras
+	$(BIN)/archdsl graph mnasnet_a1 --fold -o $(OUT)/mnasnet_a1.svg
 
 test: install lint
 	$(BIN)/pytest -q
