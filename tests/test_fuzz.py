@@ -76,30 +76,12 @@ def compile_and_analyze(doc: Document, text: str | None = None) -> None:
     assert analysis.total.params >= 0
 
 
-def known_dsl_escape(file: str, error: Exception) -> bool:
-    """Escapes in the DSL front end (not ours to fix), reported to the lead.
-
-    Each has a strict-xfail entry in tests/bad_inputs, which says when it is fixed; the
-    fuzz tests step over them so that they keep looking for new ones.
-    """
-    if not file.endswith(".arch"):
-        return False
-    if isinstance(error, SpecError):  # a token, word or number quoted whole, unclipped
-        return len(error.message) > MAX_MESSAGE
-    return isinstance(error, ValueError) and "integer string conversion" in str(error)
-
-
 def parse_and_compile(text: str, file: str) -> None:
     front = parse_dsl if file.endswith(".arch") else parse_yaml
     try:
         doc = front(text, file)
     except SpecError as error:
-        if not known_dsl_escape(file, error):
-            check_error(error, file, text)
-        return
-    except ValueError as error:
-        if not known_dsl_escape(file, error):
-            raise
+        check_error(error, file, text)
         return
     compile_and_analyze(doc, text)
 

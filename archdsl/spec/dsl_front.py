@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -22,6 +23,7 @@ from archdsl.spec.dsl_syntax import (
     KEY_ALIASES,
     SHORT_KNOBS,
     SHORT_WORD_RE,
+    clip,
     describe_expected,
     flag_value,
     has_short_form,
@@ -37,18 +39,119 @@ def parser() -> Lark:
     return Lark(grammar, parser="lalr", lexer="contextual", cache=True, maybe_placeholders=False)
 
 
+# A line that holds more than blanks and a comment, and its indentation.
+_CONTENT_LINE = re.compile(r"^([ \t\r]*)[^ \t\r\n#]", re.MULTILINE)
+# The DSL's tokens, roughly (blanks are skipped): enough to count values, not to parse.
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|\n|[|={}]|[^\s|={}"#]+')
+# The fewest values a statement's own keyword adds: an empty 'params' line after a
+# select adds none (the select made the params mapping), nor does a 'select' line.
+_KEYWORD_VALUES = {"model": 2, "input": 4, "defaults": 1, "stem": 1, "stages": 1, "head": 1}
+_SECTIONS = ("stem", "stages", "head")
+_KEYWORD, _BLOCK = "\0keyword", "\0block"  # what came before a token, beside tokens
+
+
+def _indentation(match: re.Match[str]) -> bool:
+    """Whether a _CONTENT_LINE match is indented as the grammar's _CONT sees it."""
+    return bool(match.group(1)) and "\r" not in match.group(1)
+
+
 def parse_dsl(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Document:
     """Parse `.arch` text into a located ``Document``."""
-    if all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n")):
+    first = _CONTENT_LINE.search(text)
+    if first is None:
         raise SpecError(Location(file, 1, 1), "empty spec: expected a model line, input and stages")
+    if _indentation(first):
+        raise _indented(text, file, first.end(1), "there is no statement above it to continue")
+    # If the first lines must hold more values than the limit allows, parse only them:
+    # the builder stops at the first value too many without Lark parsing the rest of a
+    # file of up to 4 MB (seconds and hundreds of MB).
+    source = text[: _value_bound(text, limits)]
     try:
-        tree = parser().parse(text)
+        if len(source) < len(text):
+            _Builder(file, text, limits).build(parser().parse(source))
+            source = text  # not reached unless the lines hold fewer values than expected
+        tree = parser().parse(source)
     except UnexpectedInput as exc:
-        raise _syntax_error(exc, text, file) from None
+        raise _syntax_error(exc, text, file, len(source)) from None
     return _Builder(file, text, limits).build(tree)
 
 
-def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> SpecError:
+def _value_bound(text: str, limits: Limits) -> int:
+    """The end of a first part of ``text`` that must hold more than the values limit.
+
+    Counts the fewest values the tokens add, without parsing, in half values: each
+    word of params and defaults adds at least half a value (``key=value`` is one), each
+    block two (the item and its type; its first argument may be its short form, the
+    others add half a value each), each word of a select row one (a row of n cells adds
+    n + 3). The part ends where the parser may stop and the builder sees every value and
+    error in it as in the whole file: at a line end, before a '|' of a chain, or before
+    an argument of params or defaults. Returns ``len(text)`` if the whole file may hold
+    no more values than the limit.
+    """
+    limit = 2 * limits.document_nodes
+    halves = depth = 0
+    statement = previous = ""
+    line_start = 0
+    for match in _TOKEN.finditer(text):
+        token, at = match.group(), match.start()
+        if token == "\n":
+            if halves > limit:
+                return at + 1
+            line_start, previous, depth = at + 1, "\n", 0
+            continue
+        if token[0] == "#":
+            continue
+        if halves > limit and depth == 0:
+            if statement in _SECTIONS and token == "|":
+                return at
+            if statement in ("params", "defaults") and token not in ("=", "}") and previous != "=":
+                return at
+        if previous == "\n" or line_start == 0 and previous == "":
+            indent = text[line_start:at]
+            if not indent or "\r" in indent:  # a new statement (see _indentation)
+                statement, previous = token, _KEYWORD
+                halves += 2 * _KEYWORD_VALUES.get(token, 0)
+                continue
+            previous = "|"  # an indented line of a section starts a block
+        if token in ("{", "}"):
+            depth += 1 if token == "{" else -1
+        elif token not in ("|", "="):
+            if statement in _SECTIONS:
+                starts_block = previous in (_KEYWORD, "|")
+                halves += 4 if starts_block else 0 if previous == _BLOCK else 1
+                token = _BLOCK if starts_block else token
+            elif statement in ("params", "defaults"):
+                halves += 1
+            elif statement == "select" and text[line_start] in " \t":
+                halves += 2  # a word of a row (the select line adds none)
+        previous = token
+    return len(text)
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of ``offset`` (only \\n ends a line)."""
+    start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - start + 1
+
+
+def _indented(text: str, file: str, offset: int, why: str) -> SpecError:
+    """An indented line where no statement can continue: it would start a statement."""
+    line, col = _position(text, offset)
+    try:
+        token = next(iter(parser().lex(text[offset : offset + 100])), None)
+        found = _describe_token(token) if token is not None else "end of file"
+    except UnexpectedInput:
+        found = f"character {text[offset]!r}"
+    return SpecError(
+        Location(file, line, col),
+        f"unexpected {found}; expected a statement at column 1 ({why})",
+        source_excerpt(text, line, col),
+    )
+
+
+def _syntax_error(exc: UnexpectedInput, text: str, file: str, parsed: int) -> SpecError:
+    """Lark's error parsing ``text[:parsed]`` (all of it, or the part up to the values
+    limit), as a SpecError with the source line and a caret."""
     line, col = max(exc.line, 1), max(exc.column, 1)
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
@@ -60,10 +163,14 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str) -> SpecError:
         found = _describe_token(exc.token)
         expected = exc.accepts or exc.expected
         if exc.token.type == "$END":
-            line, col = _end_position(text)
+            line, col = _end_position(text[:parsed])
+        elif exc.token.type == "_CONT" and "_SEP" in expected:
+            # The statement is complete and cannot continue (model, input).
+            why = "only params, select, defaults, stem, stages and head continue on indented lines"
+            return _indented(text, file, exc.token.end_pos, why)
     else:  # UnexpectedEOF
         found, expected = "end of file", exc.expected
-        line, col = _end_position(text)
+        line, col = _end_position(text[:parsed])
     wanted = describe_expected(expected)
     if expected == {"NAME"} and text[: _offset(text, line, col)].rstrip().endswith("|"):
         wanted = "a block type after '|'"
@@ -81,7 +188,7 @@ def _describe_token(token: Token) -> str:
         return "end of file"
     if token.type in ("_SEP", "_CONT"):
         return "end of line"
-    return repr(str(token))
+    return repr(clip(str(token)))
 
 
 def _end_position(text: str) -> tuple[int, int]:
@@ -110,7 +217,9 @@ class _Builder:
         self.count += 1
         if self.count > self.limits.document_nodes:
             raise SpecError(
-                value, f"spec too large: more than {self.limits.document_nodes:,} values"
+                value,
+                f"spec too large: more than {self.limits.document_nodes:,} values"
+                " (raise it with --max-values)",
             )
         if key is not None:
             self.keys[path] = key
@@ -168,7 +277,7 @@ class _Builder:
         if str(name) in params:
             first = self.keys[path]
             raise SpecError(
-                self.at(name), f"param '{name}' given twice (first at line {first.line})"
+                self.at(name), f"param '{clip(name)}' given twice (first at line {first.line})"
             )
         return path
 
@@ -191,9 +300,9 @@ class _Builder:
                 where = cells[len(cases)] if len(cells) > len(cases) else name
                 raise SpecError(
                     self.at(where),
-                    f"select row '{name}' has {len(cells)} value{'s' * (len(cells) != 1)}"
+                    f"select row '{clip(name)}' has {len(cells)} value{'s' * (len(cells) != 1)}"
                     f" for {len(cases)} case{'s' * (len(cases) != 1)}"
-                    f" ({', '.join(self.case_text(c) for c in cases)})",
+                    f" ({clip(', '.join(self.case_text(c) for c in cases))})",
                     source_excerpt(self.text, where.line, where.column),
                 )
             path = self.new_param(name)
@@ -204,14 +313,15 @@ class _Builder:
             for case, cell in zip(cases, cells, strict=True):
                 key = self.case_text(case)
                 if key in table:
-                    raise SpecError(self.at(case), f"case {key!r} given twice in this select")
+                    raise SpecError(self.at(case), f"case {clip(key)!r} given twice in this select")
                 table[key] = self.scalar(cell)
                 self.put((*path, "cases", key), self.at(case), self.at(cell))
             params[str(name)] = {"select": str(selector), "cases": table}
         if not any(child.data == "row" for child in rest):
             raise SpecError(
                 self.at(keyword),
-                f"select table on '{selector}' has no rows: add indented lines 'NAME VALUE...'",
+                f"select table on '{clip(selector)}' has no rows:"
+                " add indented lines 'NAME VALUE...'",
             )
 
     def case_text(self, token: Token) -> str:
@@ -274,7 +384,8 @@ class _Builder:
                 raise self.unknown_knob(token, type_name, known or [])
             raise SpecError(
                 self.at(token),
-                f"'{type_name} {token}' is the short form of the block and takes nothing else;"
+                f"'{clip(type_name)} {clip(token)}' is the short form of the block"
+                " and takes nothing else;"
                 " write each knob as key=value instead",
                 source_excerpt(self.text, token.line, token.column),
             )
@@ -287,7 +398,7 @@ class _Builder:
         hint = f"; did you mean '{close[0]}'?" if close else f" (knobs: {', '.join(known)})"
         return SpecError(
             self.at(token),
-            f"'{token}' is not a knob of {owner}: a bare word turns a knob on ('bias')"
+            f"'{clip(token)}' is not a knob of {owner}: a bare word turns a knob on ('bias')"
             f" or off ('nobias'){hint}",
             source_excerpt(self.text, token.line, token.column),
         )
@@ -317,7 +428,8 @@ class _Builder:
             else:
                 raise SpecError(
                     self.at(token),
-                    f"'{token}' needs a key: {owner} has no one-value form (write key={token})",
+                    f"'{clip(token)}' needs a key: {clip(owner)} has no one-value form"
+                    f" (write key={clip(token)})",
                     source_excerpt(self.text, token.line, token.column),
                 )
             child = (*path, key)
@@ -325,7 +437,7 @@ class _Builder:
                 first = self.keys[child]
                 raise SpecError(
                     key_at,
-                    f"'{key}' given twice (first at line {first.line}, column {first.col})",
+                    f"'{clip(key)}' given twice (first at line {first.line}, column {first.col})",
                     source_excerpt(self.text, key_at.line, key_at.col),
                 )
             if arg.data == "keyvalue":
@@ -341,14 +453,18 @@ class _Builder:
         raw = text[len(prefix) :]
         value: Any = raw
         if not raw.startswith("$") and "/" not in raw:
-            value = self.number(raw, token)
+            value = self.number(raw, token, len(prefix))
         return SHORT_KNOBS[prefix], len(prefix), value
 
     # Values.
 
     def value(self, tree: Tree, path: Path, key_at: Location, depth: int) -> Any:
         if depth > self.limits.nesting:
-            raise SpecError(key_at, f"spec nested more than {self.limits.nesting} levels deep")
+            raise SpecError(
+                key_at,
+                f"spec nested more than {self.limits.nesting} levels deep"
+                " (raise it with --max-nesting)",
+            )
         node = tree.children[0]
         if isinstance(node, Token):
             self.put(path, key_at, self.at(node))
@@ -360,7 +476,7 @@ class _Builder:
             name, _eq, inner = pair.children
             child = (*path, str(name))
             if str(name) in result:
-                raise SpecError(self.at(name), f"'{name}' given twice in this {{...}}")
+                raise SpecError(self.at(name), f"'{clip(name)}' given twice in this {{...}}")
             result[str(name)] = self.value(inner, child, self.at(name), depth + 1)
         return result
 
@@ -370,21 +486,33 @@ class _Builder:
             return self.number(text, token)
         if kind == "STRING":
             try:
-                return json.loads(text)
+                value = json.loads(text)
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:  # JSON reads "\\ud800" as half a character
+                raise SpecError(
+                    self.at(token),
+                    f"bad escape in string: \\u{ord(exc.object[exc.start]):04x} is half of a"
+                    " surrogate pair (write the character itself)",
+                    source_excerpt(self.text, token.line, token.column),
+                ) from None
             except ValueError:
                 raise SpecError(
                     self.at(token),
                     'bad escape in string (use \\" \\\\ \\n \\t or \\uXXXX)',
                     source_excerpt(self.text, token.line, token.column),
                 ) from None
+            return value
         if kind == "NAME":
             return {"true": True, "false": False, "null": None}.get(text, text)
         return text  # REF, FRACTION
 
-    def number(self, text: str, token: Token) -> int | float:
+    def number(self, text: str, token: Token, shift: int = 0) -> int | float:
+        """The number ``text`` (the value of ``token`` from column ``shift`` on)."""
+        if len(text) > 100:  # as in YAML; int() refuses 4,300 digits with a ValueError
+            raise SpecError(self.at(token, shift), f"number {clip(text)!r} is too long")
         if "." in text or "e" in text.lower():
             value = float(text)
             if not math.isfinite(value):
-                raise SpecError(self.at(token), f"{text!r} is not a finite number")
+                raise SpecError(self.at(token), f"{clip(text)!r} is not a finite number")
             return value
         return int(text)

@@ -61,6 +61,11 @@ def has_short_form(block_type: str) -> bool:
     return "anyOf" in schema()["$defs"].get(f"{block_type}_block", {})
 
 
+def clip(text: str) -> str:
+    """At most 60 characters of user text: a message must not echo a megabyte of spec."""
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def flag_value(word: str, known: Collection[str]) -> tuple[str, bool] | None:
     """A bare word as a boolean knob: 'bias' -> (bias, True), 'nobias' -> (bias, False)."""
     if word in known:
