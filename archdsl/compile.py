@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from archdsl.errors import SpecError
 from archdsl.ir.expand import expand
 from archdsl.ir.graph import Graph
 from archdsl.spec.document import Document
@@ -29,9 +28,7 @@ def check_document(doc: Document, overrides: Iterable[Override] = ()) -> Documen
 def compile_document(
     doc: Document, overrides: Iterable[Override] = (), limits: Limits = DEFAULT_LIMITS
 ) -> Graph:
-    graph = expand(check_document(doc, overrides), limits)
-    _check_budget(graph, doc, limits)
-    return graph
+    return expand(check_document(doc, overrides), limits)
 
 
 def compile_spec(
@@ -39,23 +36,3 @@ def compile_spec(
 ) -> Graph:
     """Read SPEC (a path or a built-in name) and compile it to a Graph."""
     return compile_document(load_document(spec, limits), overrides, limits)
-
-
-def _check_budget(graph: Graph, doc: Document, limits: Limits) -> None:
-    """Refuse networks whose parameters or MACs pass the limits, at the block that does."""
-    from archdsl.analysis.analyze import analyze
-
-    sources = {block.name: block.source for block in graph.blocks}
-    params = macs = 0
-    for layer in analyze(graph).layers:
-        params += layer.counts.params
-        macs += layer.counts.macs
-        for total, limit, what, flag in (
-            (params, limits.params, "parameters", "--max-params"),
-            (macs, limits.macs, "MACs", "--max-macs"),
-        ):
-            if total > limit:
-                raise SpecError(
-                    doc.locate(sources[layer.block], key=True),
-                    f"network too large: {layer.block} brings it past {limit:,} {what} (raise it with {flag})",
-                )

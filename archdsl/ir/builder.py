@@ -9,7 +9,7 @@ from typing import Any
 
 from archdsl.errors import Location, SpecError
 from archdsl.ir.graph import Block, Node, Shape
-from archdsl.ir.ops import OPS, ShapeError
+from archdsl.ir.ops import OPS, Cost, ShapeError
 from archdsl.ir.rounding import make_divisible
 from archdsl.spec.document import Document, Path
 from archdsl.spec.limits import Limits
@@ -25,9 +25,15 @@ class GraphBuilder:
     blocks: list[Block] = field(default_factory=list)
     shapes: dict[str, Shape] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
+    params: int = 0
+    macs: int = 0
 
     def add(self, node: Node, where: Location) -> list[str]:
-        """Append ``node``; return references to its outputs."""
+        """Append ``node``; return references to its outputs.
+
+        Shapes, channel, parameter and MAC limits are checked here, node by node, so an
+        oversized spec stops at the block that makes it too large, before the rest is built.
+        """
         if node.name in self.names:
             raise SpecError(
                 where, f"two layers would be named '{node.name}'; give the block another name"
@@ -37,8 +43,9 @@ class GraphBuilder:
                 where,
                 f"network too large: more than {self.limits.layers:,} layers (raise it with --max-layers)",
             )
+        inputs = [self.shapes[ref] for ref in node.inputs]
         try:
-            outputs = OPS[node.op].shapes(node.attrs, [self.shapes[ref] for ref in node.inputs])
+            outputs = OPS[node.op].shapes(node.attrs, inputs)
         except ShapeError as exc:
             raise SpecError(where, f"{node.block}: {exc}") from None
         if outputs[0] and outputs[0][-1] > self.limits.channels:
@@ -47,6 +54,7 @@ class GraphBuilder:
                 f"{node.block}: {outputs[0][-1]:,} channels is more than the limit of {self.limits.channels:,}"
                 " (raise it with --max-channels)",
             )
+        self._count(OPS[node.op].cost(node.attrs, inputs, outputs[0]), node.block, where)
         self.nodes.append(node)
         self.names.add(node.name)
         refs = (
@@ -54,6 +62,19 @@ class GraphBuilder:
         )
         self.shapes.update(zip(refs, outputs, strict=True))
         return refs
+
+    def _count(self, cost: Cost, block: str, where: Location) -> None:
+        self.params += cost.trainable + cost.non_trainable
+        self.macs += cost.macs
+        for total, limit, what, flag in (
+            (self.params, self.limits.params, "parameters", "--max-params"),
+            (self.macs, self.limits.macs, "MACs", "--max-macs"),
+        ):
+            if total > limit:
+                raise SpecError(
+                    where,
+                    f"network too large: {block} brings it past {limit:,} {what} (raise it with {flag})",
+                )
 
 
 @dataclass(frozen=True)
