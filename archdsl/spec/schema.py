@@ -159,10 +159,8 @@ def _describe(doc: Document, error: Any) -> tuple[Any, str]:
     if validator == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return (
-            where,
-            f"{_field(path)} must be {_article(expected)}, not {_json_type(value)} ({_show(value)})",
-        )
+        shown = "" if value is None else f" ({_show(value)})"
+        return where, f"{_field(path)} must be {_article(expected)}, not {_json_type(value)}{shown}"
     if validator == "enum":
         options = ", ".join(_show(o) for o in error.validator_value)
         hint = (

@@ -48,7 +48,7 @@ def parse_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Documen
         raise _located(
             text, file, nodes[1].start_mark, "a spec holds one YAML document; found another here"
         )
-    walker = _Walker(file, limits)
+    walker = _Walker(text, file, limits)
     data = walker.walk(nodes[0], (), 0)
     return Document(data, file, text, walker.values, walker.keys)
 
@@ -64,11 +64,11 @@ def _check_size(text: str, file: str, limits: Limits) -> None:
         if isinstance(event, yaml.NodeEvent):
             count += 1
             if count > limits.document_nodes:
-                raise SpecError(_where(file, event.start_mark), _too_many(limits))
+                raise SpecError(_where(text, file, event.start_mark), _too_many(limits))
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > limits.nesting:
-                raise SpecError(_where(file, event.start_mark), _too_deep(limits))
+                raise SpecError(_where(text, file, event.start_mark), _too_deep(limits))
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -89,8 +89,18 @@ def _clip(text: str) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _where(file: str, mark: Any) -> Location:
-    return Location(file, mark.line + 1, mark.column + 1)
+def _where(text: str, file: str, mark: Any) -> Location:
+    """The mark's place, kept inside the text.
+
+    libyaml puts the end of an unterminated last line (and a document that is only
+    ``---``) one line past it.
+    """
+    line, col = mark.line + 1, mark.column + 1
+    if line > 1 and line > text.count("\n") + 1:
+        lines = _LINE_BREAK.split(text)
+        if line > len(lines):
+            line, col = len(lines), len(lines[-1]) + 1
+    return Location(file, line, col)
 
 
 def _reader_error(text: str, file: str, exc: yaml.reader.ReaderError) -> SpecError:
@@ -113,15 +123,13 @@ def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
 
 
 def _located(text: str, file: str, mark: Any, message: str) -> SpecError:
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    lines = _LINE_BREAK.split(text)
-    if line > len(lines):  # libyaml puts the end of an unterminated last line one line on
-        line, col = len(lines), len(lines[-1]) + 1
-    return SpecError(Location(file, line, col), message, source_excerpt(text, line, col))
+    where = _where(text, file, mark) if mark else Location(file, 1, 1)
+    return SpecError(where, message, source_excerpt(text, where.line, where.col))
 
 
 class _Walker:
-    def __init__(self, file: str, limits: Limits) -> None:
+    def __init__(self, text: str, file: str, limits: Limits) -> None:
+        self.text = text
         self.file = file
         self.limits = limits
         self.values: dict[Path, Location] = {}
@@ -130,7 +138,7 @@ class _Walker:
         self.constructor = yaml.constructor.SafeConstructor()
 
     def where(self, node: yaml.Node) -> Location:
-        return _where(self.file, node.start_mark)
+        return _where(self.text, self.file, node.start_mark)
 
     def walk(self, node: yaml.Node, path: Path, depth: int) -> Any:
         self.count += 1
