@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS_JSON = ROOT.parent / "shared" / "reference" / "models.json"
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m archdsl ARGS`` in a fresh process, capturing its output."""
     return subprocess.run(
         [sys.executable, "-m", "archdsl", *args],

@@ -31,14 +31,18 @@ sys.exit(code)
     ids=["summary", "summary-json", "validate", "list"],
 )
 def test_command_does_not_import_tensorflow(args):
-    result = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert "HEAVY:\n" in result.stderr, result.stderr
 
 
 def test_importing_archdsl_does_not_import_tensorflow():
     code = "import sys, archdsl; archdsl.analyze(archdsl.load('mnasnet_a1')); print('tensorflow' in sys.modules or 'keras' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
 
 
@@ -50,6 +54,10 @@ def test_summary_is_fast_as_a_whole_process():
     best = float("inf")
     for _ in range(5):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "archdsl", "summary", "mnasnet_a1"], capture_output=True, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "archdsl", "summary", "mnasnet_a1"],
+            capture_output=True,
+            check=True,
+        )
         best = min(best, time.perf_counter() - start)
     assert best < 0.5, f"summary took {best:.3f} s"
