@@ -1,7 +1,8 @@
 """Run the archdsl benchmarks and write docs/benchmarks.md.
 
     python bench/run.py            # the full run (under 15 minutes on 2 cores)
-    python bench/run.py --quick    # a smoke run: few rounds, figures not to be trusted
+    python bench/run.py --quick    # a smoke run: few rounds, figures not to be trusted,
+                                   # written to out/benchmarks-quick.md
 
 Benchmarks that do not need TensorFlow run first, before any of them imports it.
 """
@@ -55,12 +56,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "-o",
         "--output",
-        default=str(REPO / "docs" / "benchmarks.md"),
-        help="where to write the report (default: docs/benchmarks.md)",
+        help="where to write the report (default: docs/benchmarks.md, or with --quick"
+        " out/benchmarks-quick.md, which git ignores, so smoke figures never replace real ones)",
     )
     parser.add_argument("--note", default="", help="a line to put at the top of the report")
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL
+    output = Path(
+        args.output or REPO / ("out/benchmarks-quick.md" if args.quick else "docs/benchmarks.md")
+    )
     chosen = {name: BENCHMARKS[name] for name in args.only or BENCHMARKS}
     machine = describe()
     start = time.perf_counter()
@@ -84,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     machine["Load average at end (1/5/15 min)"] = load_average()
     methods = {module.TITLE: module.METHOD for module in chosen.values()}
     text = render(rows, machine, methods, config, time.perf_counter() - start, args.note)
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(args.output, lambda path: Path(path).write_text(text, encoding="utf-8"))
-    print(f"wrote {args.output}", file=sys.stderr)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(str(output), lambda path: Path(path).write_text(text, encoding="utf-8"))
+    print(f"wrote {output}", file=sys.stderr)
     return 1 if errors else 0
 
 
