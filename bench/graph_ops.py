@@ -6,6 +6,7 @@ from 1 between them is noise (or layout); ops that differ are where to look firs
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -36,3 +37,31 @@ def difference(
         return f"the two graphs trace to the same ops, type for type ({total})"
     listed = ", ".join(f"{op} {mine[op]} vs {theirs[op]}" for op in differing)
     return f"traced ops that differ, ours vs {reference_name}: {listed} ({total})"
+
+
+def optimized_hlo(model: keras.Model, input_shape: tuple[int, ...]) -> list[str]:
+    """The XLA program ``model`` compiles to, with names and source metadata taken out."""
+    import tensorflow as tf
+
+    forward = tf.function(lambda x: model(x, training=False), jit_compile=True)
+    text = forward.experimental_get_compiler_ir(tf.zeros(input_shape))(stage="optimized_hlo")
+    text = re.sub(r", metadata=\{[^}]*\}", "", text)
+    text = re.sub(r"%[\w.-]+", "%_", text)
+    return [re.sub(r"^(HloModule|ENTRY) \S+", r"\1", line) for line in text.splitlines()]
+
+
+def xla_difference(ours: keras.Model, reference: keras.Model, input_shape: tuple[int, ...]) -> str:
+    """One sentence: whether XLA compiles both models to the same program."""
+    mine, theirs = optimized_hlo(ours, input_shape), optimized_hlo(reference, input_shape)
+    if mine == theirs:
+        return (
+            f"XLA compiles both to the same optimized HLO program, line for line once names are"
+            f" taken out ({len(mine)} lines): any XLA-on ratio away from 1 is the machine, not"
+            " the model"
+        )
+    differing = sum(a != b for a, b in zip(mine, theirs, strict=False)) + abs(
+        len(mine) - len(theirs)
+    )
+    return (
+        f"the optimized HLO programs differ in {differing} of {max(len(mine), len(theirs))} lines"
+    )

@@ -6,7 +6,7 @@ import archdsl
 from bench import xla_depthwise
 from bench.availability import require_keras_backend
 from bench.config import FULL, Config
-from bench.graph_ops import difference
+from bench.graph_ops import difference, xla_difference
 from bench.results import Figure, Goal, Note, Row
 from bench.stats import paired_ratios
 from bench.throughput import IMAGE, compare
@@ -36,6 +36,7 @@ def run(config: Config) -> list[Row]:
         rows.append(
             Note(TITLE, f"{spec}: " + difference(ours, reference, (1, *IMAGE), constructor))
         )
+        rows.append(Note(TITLE, f"{spec}: " + xla_difference(ours, reference, (1, *IMAGE))))
         for jit in (False, True):
             for batch in BATCHES:
                 mine, theirs = compare(ours, reference, batch, jit, config)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import archdsl
 from bench.availability import require_keras_backend
 from bench.config import Config
-from bench.graph_ops import difference
+from bench.graph_ops import difference, xla_difference
 from bench.results import Figure, Goal, Note, Row
 from bench.stats import paired_ratios
 from bench.throughput import IMAGE, compare
@@ -31,7 +31,10 @@ def run(config: Config) -> list[Row]:
     graph = archdsl.load(SPEC)
     ours = archdsl.to_keras(graph)
     naive = naive_twin(ours, graph)
-    rows: list[Row] = [Note(TITLE, f"{SPEC}: " + difference(ours, naive, (1, *IMAGE), "naive"))]
+    rows: list[Row] = [
+        Note(TITLE, f"{SPEC}: " + difference(ours, naive, (1, *IMAGE), "naive")),
+        Note(TITLE, f"{SPEC}: " + xla_difference(ours, naive, (1, *IMAGE))),
+    ]
     for jit in (False, True):
         for batch in BATCHES:
             mine, theirs = compare(ours, naive, batch, jit, config)
