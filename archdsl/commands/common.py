@@ -25,63 +25,29 @@ def add_spec_options(parser: argparse.ArgumentParser, *, many: bool = False) -> 
         metavar="NAME=VALUE",
         help="override a param (repeatable): --set width=0.75 --set classes=17 --set input=160",
     )
-    limits = parser.add_argument_group("limits (what a spec may make archdsl build)")
-    limits.add_argument(
-        "--max-layers",
-        type=_positive,
-        default=DEFAULT_LIMITS.layers,
-        metavar="N",
-        help="default: %(default)s",
-    )
-    limits.add_argument(
-        "--max-params",
-        type=_positive,
-        default=DEFAULT_LIMITS.params,
-        metavar="N",
-        help="default: %(default)s",
-    )
-    limits.add_argument(
-        "--max-macs",
-        type=_positive,
-        default=DEFAULT_LIMITS.macs,
-        metavar="N",
-        help="default: %(default)s",
-    )
-    limits.add_argument(
-        "--max-input-pixels",
-        type=_positive,
-        default=DEFAULT_LIMITS.input_pixels,
-        metavar="N",
-        help="default: %(default)s",
-    )
-    limits.add_argument(
-        "--max-channels",
-        type=_positive,
-        default=DEFAULT_LIMITS.channels,
-        metavar="N",
-        help="channels of any one layer; default: %(default)s",
-    )
-    limits.add_argument(
-        "--max-spec-bytes",
-        type=_positive,
-        default=DEFAULT_LIMITS.file_bytes,
-        metavar="N",
-        help="size of the spec file; default: %(default)s",
-    )
-    limits.add_argument(
-        "--max-values",
-        type=_positive,
-        default=DEFAULT_LIMITS.document_nodes,
-        metavar="N",
-        help="values in the spec, aliases expanded; default: %(default)s",
-    )
-    limits.add_argument(
-        "--max-nesting",
-        type=_positive,
-        default=DEFAULT_LIMITS.nesting,
-        metavar="N",
-        help="nesting depth of the spec; default: %(default)s",
-    )
+    limits = parser.add_argument_group("limits (what a spec may make archdsl read and build)")
+    for flag, field, what in LIMIT_FLAGS:
+        limits.add_argument(
+            flag,
+            dest=field,
+            type=_positive,
+            default=getattr(DEFAULT_LIMITS, field),
+            metavar="N",
+            help=f"{what}; default: %(default)s",
+        )
+
+
+# (flag, Limits field, what it bounds), in --help order.
+LIMIT_FLAGS = (
+    ("--max-layers", "layers", "layers in the network"),
+    ("--max-params", "params", "parameters in the network"),
+    ("--max-macs", "macs", "multiply-accumulates of one image"),
+    ("--max-input-pixels", "input_pixels", "height x width of the input"),
+    ("--max-channels", "channels", "channels of any one layer"),
+    ("--max-spec-bytes", "file_bytes", "size of the spec file"),
+    ("--max-values", "document_nodes", "values in the spec, aliases expanded"),
+    ("--max-nesting", "nesting", "nesting depth of the spec"),
+)
 
 
 def _positive(text: str) -> int:
@@ -92,16 +58,7 @@ def _positive(text: str) -> int:
 
 
 def limits_from(args: argparse.Namespace) -> Limits:
-    return Limits(
-        file_bytes=args.max_spec_bytes,
-        document_nodes=args.max_values,
-        nesting=args.max_nesting,
-        layers=args.max_layers,
-        params=args.max_params,
-        macs=args.max_macs,
-        input_pixels=args.max_input_pixels,
-        channels=args.max_channels,
-    )
+    return Limits(**{field: getattr(args, field) for _, field, _ in LIMIT_FLAGS})
 
 
 def graph_from(args: argparse.Namespace, spec: str | None = None) -> Graph:
