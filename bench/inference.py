@@ -17,7 +17,9 @@ MODELS = {"mobilenet_v2": "MobileNetV2", "mobilenet_v3_large": "MobileNetV3Large
 METHOD = f"""`archdsl.to_keras(archdsl.load(name))` against the keras.applications constructor
 (`weights=None`), both built once in the same process, on CPU, 224x224x3 random input, batch 1
 and 32. Both run as `tf.function(lambda x: model(x, training=False), jit_compile=...)` with XLA
-off and on, after two untimed calls each (the first traces, and with XLA compiles); each round
+off and on, after two untimed calls each (the first traces, and with XLA compiles). XLA runs
+the function it compiles first more slowly, whichever model that is, so each model is compiled
+twice, once first and once second, and half the rounds use each pairing. Each round
 times the same number of calls of each model (about {FULL.target_seconds} s worth), the order alternating from
 round to round. The ratio is our images/s over the reference's, per round (goal: at least 0.97).
 With XLA, both models run several times slower than without (see the findings for why), and a
