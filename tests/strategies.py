@@ -12,12 +12,12 @@ Compile one with ``archdsl.compile.compile_document(Document(data, "<hypothesis>
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from hypothesis import strategies as st
 
-from archdsl.ir.rounding import make_divisible
+from archdsl.ir import builder
 
 ACTIVATIONS = ["relu", "relu6", "hard_swish", "swish", "sigmoid", "hard_sigmoid", "tanh", "none"]
 MAX_CHANNELS = 48
@@ -33,26 +33,14 @@ class Shape:
     vector: bool = False
 
 
-@dataclass
-class Settings:
-    """Spec-wide values the strategy must know to predict channels."""
-
-    width: float
-    depth: float
-    divisor: int
-    min_channels: int | None
-    defaults: dict[str, Any] = field(default_factory=dict)
+@dataclass(frozen=True)
+class Settings(builder.Settings):
+    """The compiler's spec-wide settings (its width-scaling rule included), plus the knob
+    lookup and repeat count the strategy needs to predict channels."""
 
     def knob(self, args: dict[str, Any], name: str, schema_default: Any) -> Any:
         """The value a block gets for a knob: its own, else the spec's default, else the schema's."""
         return args.get(name, self.defaults.get(name, schema_default))
-
-    def scale(self, filters: int, rule: str) -> int:
-        if rule == "none" or (rule == "up_only" and self.width <= 1.0):
-            return filters
-        if rule == "floor":
-            return max(1, int(filters * self.width))
-        return make_divisible(filters * self.width, self.divisor, self.min_channels)
 
     def repeats(self, args: dict[str, Any]) -> int:
         return math.ceil(args.get("repeats", 1) * self.depth)
