@@ -1,12 +1,12 @@
-"""docs/benchmarks.md: the machine, the ratio table with goals, plain measurements, method."""
+"""docs/benchmarks.md: the machine, the runs, the ratio table with goals, measurements, methods."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from bench.config import Config
-from bench.results import Figure, Measurement, Note, NotRun, Row
-from bench.stats import Sample
+from bench.results import Note, NotRun
+from bench.stats import Sample, Stat
+from bench.store import Run, StoredFigure, StoredMeasurement
 
 
 def number(value: float) -> str:
@@ -20,52 +20,74 @@ def number(value: float) -> str:
     return f"{value:.3f}"
 
 
-def _display(sample: Sample) -> tuple[Sample, str]:
+def _display(sample: Sample | Stat) -> tuple[Sample | Stat, str]:
     """Seconds below one are shown in milliseconds."""
     if sample.unit == "s" and sample.median < 1:
         return sample.scaled(1e3, "ms"), "ms"
     return sample, sample.unit
 
 
-def median_iqr(sample: Sample) -> str:
+def median_iqr(sample: Sample | Stat) -> str:
     """``median unit [q1–q3]``."""
     shown, unit = _display(sample)
     suffix = "x" if unit == "x" else f" {unit}"
     return f"{number(shown.median)}{suffix} [{number(shown.q1)}–{number(shown.q3)}]"
 
 
-def min_max(sample: Sample) -> str:
+def min_max(sample: Sample | Stat) -> str:
     shown, _ = _display(sample)
     return f"{number(shown.min)}–{number(shown.max)}"
 
 
-def render(
-    rows: Sequence[Row],
-    machine: Mapping[str, str],
-    methods: Mapping[str, str],
-    config: Config,
-    wall_seconds: float,
-    note: str,
-) -> str:
-    figures = [row for row in rows if isinstance(row, Figure)]
-    measurements = [row for row in rows if isinstance(row, Measurement)]
+def _minutes(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds / 60:.1f} min"
+
+
+COMMON_MACHINE = ("CPU", "Cores", "OS", "Python", "TensorFlow", "Keras", "archdsl")
+
+
+def render(runs: Sequence[Run]) -> str:
+    """The whole report, from each benchmark's stored last run."""
+    rows = [row for run in runs for row in run.rows]
+    figures = [row for row in rows if isinstance(row, StoredFigure)]
+    measurements = [row for row in rows if isinstance(row, StoredMeasurement)]
     notes = [row for row in rows if isinstance(row, Note)]
     missing = [row for row in rows if isinstance(row, NotRun)]
     failed = sum(figure.verdict == "FAIL" for figure in figures)
     out = [
         "# Benchmarks",
         "",
-        "Written by `python bench/run.py` (`make bench`); do not edit by hand.",
-        f"Mode: **{config.name}** (up to {config.rounds} rounds in process, {config.process_rounds}"
-        f" rounds of whole processes); the run took {wall_seconds / 60:.1f} min.",
+        "Written by `python bench/run.py` (`make bench`) from each benchmark's last run, kept in",
+        "`docs/bench/NAME.json` (`--only NAME` reruns one); do not edit by hand.",
         "Every figure is measured against its reference in the same rounds, the sides alternating",
         "so that drift falls on both. Values are `median [interquartile range]`; ratios are",
         "computed round by round, then summarised the same way.",
     ]
-    if note:
-        out += ["", f"> {note}"]
-    out += ["", "## Machine", "", "| | |", "|---|---|"]
-    out += [f"| {key} | {value} |" for key, value in machine.items()]
+    if runs:
+        newest = max(runs, key=lambda run: run.machine.get("Date", ""))
+        out += ["", "## Machine", "", "| | |", "|---|---|"]
+        out += [f"| {key} | {newest.machine.get(key, '?')} |" for key in COMMON_MACHINE]
+        out += [
+            "",
+            "## Runs",
+            "",
+            "| benchmark | date | mode | took | load at start (1/5/15 min) | load at end |",
+            "|---|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {run.title} | {run.machine.get('Date', '?')} | {run.mode} |"
+            f" {_minutes(run.seconds)} | {run.machine.get('Load average at start (1/5/15 min)', '?')} |"
+            f" {run.machine.get('Load average at end (1/5/15 min)', '?')} |"
+            for run in runs
+        ]
+        differing = [
+            f"{run.title}: {key} {run.machine.get(key)}"
+            for run in runs
+            for key in COMMON_MACHINE
+            if run.machine.get(key) != newest.machine.get(key)
+        ]
+        if differing:
+            out += ["", "Runs made on another machine or version: " + "; ".join(differing) + "."]
     out += [
         "",
         "## Ratios against the references",
@@ -80,7 +102,7 @@ def render(
         out.append(
             f"| {f.benchmark} | {f.name} | {median_iqr(f.ours)} |"
             f" {f.reference_name}: {median_iqr(f.reference)} | **{median_iqr(f.ratio)}** |"
-            f" {min_max(f.ratio)} | {len(f.ratio.values)} | {f.ratio_meaning} |"
+            f" {min_max(f.ratio)} | {f.ratio.n} | {f.ratio_meaning} |"
             f" {f.goal or '—'} | {f.verdict} |"
         )
     if measurements:
@@ -102,6 +124,6 @@ def render(
         out += ["", "## Not run", ""]
         out += [f"- **{m.benchmark}**: {m.reason}" for m in missing]
     out += ["", "## How each figure is measured", ""]
-    for title, method in methods.items():
-        out += [f"### {title}", "", method, ""]
+    for run in runs:
+        out += [f"### {run.title}", "", run.method, ""]
     return "\n".join(out).rstrip("\n") + "\n"

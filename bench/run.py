@@ -1,8 +1,12 @@
 """Run the archdsl benchmarks and write docs/benchmarks.md.
 
-    python bench/run.py            # the full run (under 15 minutes on 2 cores)
-    python bench/run.py --quick    # a smoke run: few rounds, figures not to be trusted,
-                                   # written to out/benchmarks-quick.md
+    python bench/run.py                 # the full run (under 15 minutes on 2 cores)
+    python bench/run.py --only summary  # rerun one benchmark; the others' rows are kept
+    python bench/run.py --quick         # a smoke run: few rounds, figures not to be trusted,
+                                        # written to out/ (out/benchmarks-quick.md)
+
+Each benchmark's results are kept in docs/bench/NAME.json; docs/benchmarks.md is rendered
+from all of them.
 
 Benchmarks that do not need TensorFlow run first, before any of them imports it.
 """
@@ -33,6 +37,7 @@ from bench.config import FULL, QUICK  # noqa: E402
 from bench.machine import describe, load_average  # noqa: E402
 from bench.report import median_iqr, render  # noqa: E402
 from bench.results import Figure, Note, NotRun, Row, Unavailable  # noqa: E402
+from bench.store import Run, load_all, save, stored  # noqa: E402
 
 BENCHMARKS = {
     "summary": summary_vs_keras,
@@ -57,21 +62,20 @@ def main(argv: list[str] | None = None) -> int:
         "-o",
         "--output",
         help="where to write the report (default: docs/benchmarks.md, or with --quick"
-        " out/benchmarks-quick.md, which git ignores, so smoke figures never replace real ones)",
+        " out/benchmarks-quick.md, which git ignores, so smoke figures never replace real ones);"
+        " the results files go in a folder 'bench' beside it",
     )
-    parser.add_argument("--note", default="", help="a line to put at the top of the report")
     args = parser.parse_args(argv)
     config = QUICK if args.quick else FULL
     output = Path(
         args.output or REPO / ("out/benchmarks-quick.md" if args.quick else "docs/benchmarks.md")
     )
+    results = output.parent / "bench"
     chosen = {name: BENCHMARKS[name] for name in args.only or BENCHMARKS}
-    machine = describe()
-    start = time.perf_counter()
-    rows: list[Row] = []
     errors = 0
-    for index, module in enumerate(chosen.values(), 1):
+    for index, (key, module) in enumerate(chosen.items(), 1):
         print(f"[{index}/{len(chosen)}] {module.TITLE}", file=sys.stderr, flush=True)
+        machine = describe()
         began = time.perf_counter()
         try:
             found = module.run(config)
@@ -83,12 +87,13 @@ def main(argv: list[str] | None = None) -> int:
             found = [NotRun(module.TITLE, f"failed: {type(exc).__name__}: {exc}")]
         for row in found:
             print(f"    {_line(row)}", file=sys.stderr, flush=True)
-        print(f"    ({time.perf_counter() - began:.0f} s)", file=sys.stderr, flush=True)
-        rows += found
-    machine["Load average at end (1/5/15 min)"] = load_average()
-    methods = {module.TITLE: module.METHOD for module in chosen.values()}
-    text = render(rows, machine, methods, config, time.perf_counter() - start, args.note)
-    output.parent.mkdir(parents=True, exist_ok=True)
+        seconds = time.perf_counter() - began
+        print(f"    ({seconds:.0f} s)", file=sys.stderr, flush=True)
+        machine["Load average at end (1/5/15 min)"] = load_average()
+        mode = f"{config.name} ({config.rounds} rounds in process, {config.process_rounds} of processes)"
+        rows = tuple(stored(row) for row in found)
+        save(results, Run(key, module.TITLE, module.METHOD, mode, machine, seconds, rows))
+    text = render(load_all(results, list(BENCHMARKS)))
     write_atomically(str(output), lambda path: Path(path).write_text(text, encoding="utf-8"))
     print(f"wrote {output}", file=sys.stderr)
     return 1 if errors else 0

@@ -58,3 +58,43 @@ def paired_ratios(numerators: Sequence[float], denominators: Sequence[float]) ->
 def rates(seconds: Sequence[float], items: float, unit: str) -> Sample:
     """Per-round throughputs: ``items`` done in each round's ``seconds``."""
     return Sample.of([items / s for s in seconds], unit)
+
+
+@dataclass(frozen=True)
+class Stat:
+    """What the report shows of a Sample, kept in a benchmark's results file.
+
+    The report needs only these six numbers, so a stored run can be shown again without
+    its raw values, and a benchmark's rows survive runs of the others.
+    """
+
+    unit: str
+    median: float
+    q1: float
+    q3: float
+    min: float
+    max: float
+    n: int
+
+    @classmethod
+    def of(cls, sample: Sample) -> Stat:
+        return cls(
+            sample.unit,
+            sample.median,
+            sample.q1,
+            sample.q3,
+            sample.min,
+            sample.max,
+            len(sample.values),
+        )
+
+    def scaled(self, factor: float, unit: str) -> Stat:
+        return Stat(
+            unit,
+            self.median * factor,
+            self.q1 * factor,
+            self.q3 * factor,
+            self.min * factor,
+            self.max * factor,
+            self.n,
+        )

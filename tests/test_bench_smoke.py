@@ -13,8 +13,8 @@ import pytest
 import archdsl
 from archdsl.compile import compile_document
 from archdsl.spec.yaml_front import parse_yaml
-from bench import depth, report, run
-from bench.config import QUICK, Config
+from bench import depth, report, run, store
+from bench.config import Config
 from bench.results import Figure, Goal, Measurement, Note, NotRun
 from bench.stats import Sample, paired_ratios, rates
 from bench.timing import interleave
@@ -79,11 +79,49 @@ def test_cheapest_benchmark_runs_into_a_report() -> None:
     assert len(figures) == 1 and figures[0].goal == Goal(2.0, at_least=False)
     assert all(value > 0 for value in figures[0].ratio.values)
     rows += [NotRun("9. missing", "not there"), Note("8. found", "ops differ")]
-    text = report.render(rows, {"CPU": "test"}, {depth.TITLE: depth.METHOD}, QUICK, 1.0, "a note")
+    stored_rows = tuple(store.stored(row) for row in rows)
+    runs = [
+        store.Run("depth", depth.TITLE, depth.METHOD, "tiny", {"CPU": "test"}, 1.0, stored_rows)
+    ]
+    text = report.render(runs)
     assert "| 2. analyzer vs depth | time per block at 6 blocks |" in text
     assert "≤ 2x" in text and "- **9. missing**: not there" in text
-    assert "> a note" in text and f"### {depth.TITLE}" in text
+    assert f"### {depth.TITLE}" in text
     assert "## Findings\n\n- **8. found**: ops differ" in text
+
+
+def test_a_stored_run_renders_as_it_was_measured_and_survives_other_runs(tmp_path) -> None:
+    ratio = Sample.of([1.5, 2.0, 2.5, 3.0], "x")
+    figure = Figure(
+        "1. a",
+        "f",
+        Sample.of([0.2, 0.3], "s"),
+        Sample.of([2.0, 3.0], "s"),
+        "r",
+        ratio,
+        "r / ours",
+        Goal(2.0),
+    )
+    first = store.Run(
+        "a", "1. a", "method a", "full", {"Date": "d1", "CPU": "c"}, 60.0, (store.stored(figure),)
+    )
+    store.save(tmp_path, first)
+    before = report.render(store.load_all(tmp_path, ["a", "b"]))
+    assert "**2.25x [1.88–2.62]** | 1.50–3.00 | 4 |" in before and "250 ms [225–275]" in before
+    second = store.Run(
+        "b", "2. b", "method b", "quick", {"Date": "d2", "CPU": "c"}, None, (Note("2. b", "seen"),)
+    )
+    store.save(tmp_path, second)
+    runs = store.load_all(tmp_path, ["a", "b"])
+    assert [run.key for run in runs] == ["a", "b"]
+    after = report.render(runs)
+    assert "**2.25x [1.88–2.62]**" in after and "- **2. b**: seen" in after
+    assert "| 1. a | d1 | full | 1.0 min |" in after and "| 2. b | d2 | quick | — |" in after
+
+
+def test_the_committed_results_render_to_the_committed_report() -> None:
+    runs = store.load_all(ROOT / "docs" / "bench", list(run.BENCHMARKS))
+    assert (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8") == report.render(runs)
 
 
 def test_every_benchmark_is_wired_into_the_runner_without_importing_tensorflow() -> None:
