@@ -1,6 +1,7 @@
 """Static analysis of a Graph: shapes, parameters, MACs and activation memory.
 
-Pure Python over the op table in ``archdsl.ir.ops``; TensorFlow is never imported.
+Pure Python, adding up what the op table in ``archdsl.ir.ops`` worked out for each node
+while the Graph was built; TensorFlow is never imported.
 Parameters are counted as Keras counts them (BatchNorm's moving mean and variance are
 non-trainable); MACs are those of Conv2D, DepthwiseConv2D and Dense, as the papers count.
 """
@@ -8,10 +9,10 @@ non-trainable); MACs are those of Conv2D, DepthwiseConv2D and Dense, as the pape
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from archdsl.ir.graph import Graph, Shape, split_ref
-from archdsl.ir.ops import OPS
 
 BYTES_PER_VALUE = 4  # fp32
 
@@ -77,53 +78,74 @@ class Analysis:
 
 
 def analyze(graph: Graph) -> Analysis:
-    """Per-layer, per-block, per-stage and total figures for ``graph``."""
-    shapes: dict[str, Shape] = {}
-    layers = []
-    for node in graph.nodes:
-        ins = [shapes[ref] for ref in node.inputs]
-        op = OPS[node.op]
-        outs = op.shapes(node.attrs, ins)
-        if len(outs) == 1:
-            shapes[node.name] = outs[0]
-        else:
-            shapes.update((f"{node.name}:{i}", shape) for i, shape in enumerate(outs))
-        cost = op.cost(node.attrs, ins, outs[0])
-        memory = sum(math.prod(shape) for shape in outs) * BYTES_PER_VALUE
-        counts = Counts(cost.trainable, cost.non_trainable, cost.macs, memory)
-        layers.append(LayerStats(node.name, node.op, node.block, node.stage, outs[0], counts))
-    blocks = _group(layers, graph, by_stage=False)
-    stages = _group(layers, graph, by_stage=True)
-    total = sum((layer.counts for layer in layers), Counts())
+    """Per-layer, per-block, per-stage and total figures for ``graph``.
+
+    Shapes and costs were worked out once per node while the Graph was built; this adds
+    them up.
+    """
+    layers = tuple(
+        LayerStats(
+            node.name,
+            node.op,
+            node.block,
+            node.stage,
+            node.outputs[0],
+            Counts(
+                node.cost.trainable,
+                node.cost.non_trainable,
+                node.cost.macs,
+                sum(math.prod(shape) for shape in node.outputs) * BYTES_PER_VALUE,
+            ),
+        )
+        for node in graph.nodes
+    )
+    kinds = {block.name: block.type for block in graph.blocks}
     return Analysis(
         name=graph.name,
         title=graph.title,
         input_shape=graph.input_shape,
         output_shape=layers[-1].output_shape,
-        layers=tuple(layers),
-        blocks=blocks,
-        stages=stages,
-        total=total,
+        layers=layers,
+        blocks=_group(layers, lambda layer: layer.block, kinds.__getitem__),
+        stages=_group(layers, lambda layer: layer.stage, lambda name: "stage"),
+        total=_sum(layers),
         peak_activation_bytes=_peak_memory(graph, layers),
     )
 
 
-def _group(layers: list[LayerStats], graph: Graph, *, by_stage: bool) -> tuple[GroupStats, ...]:
-    kinds = {block.name: block.type for block in graph.blocks}
+def _sum(layers: Sequence[LayerStats]) -> Counts:
+    trainable = non_trainable = macs = memory = 0
+    for layer in layers:
+        counts = layer.counts
+        trainable += counts.trainable
+        non_trainable += counts.non_trainable
+        macs += counts.macs
+        memory += counts.activation_bytes
+    return Counts(trainable, non_trainable, macs, memory)
+
+
+def _group(
+    layers: Sequence[LayerStats],
+    key: Callable[[LayerStats], str],
+    kind: Callable[[str], str],
+) -> tuple[GroupStats, ...]:
     groups: dict[str, list[LayerStats]] = {}
     for layer in layers:
-        groups.setdefault(layer.stage if by_stage else layer.block, []).append(layer)
-    result = []
-    for name, members in groups.items():
-        counts = sum((m.counts for m in members), Counts())
-        kind = "stage" if by_stage else kinds[name]
-        result.append(
-            GroupStats(name, kind, members[0].stage, members[-1].output_shape, len(members), counts)
+        groups.setdefault(key(layer), []).append(layer)
+    return tuple(
+        GroupStats(
+            name,
+            kind(name),
+            members[0].stage,
+            members[-1].output_shape,
+            len(members),
+            _sum(members),
         )
-    return tuple(result)
+        for name, members in groups.items()
+    )
 
 
-def _peak_memory(graph: Graph, layers: list[LayerStats]) -> int:
+def _peak_memory(graph: Graph, layers: Sequence[LayerStats]) -> int:
     """Largest sum of live activations while running the layers one after another.
 
     A layer's output lives from the step that makes it until its last consumer has run;

@@ -28,38 +28,51 @@ class GraphBuilder:
     params: int = 0
     macs: int = 0
 
-    def add(self, node: Node, where: Location) -> list[str]:
-        """Append ``node``; return references to its outputs.
+    def add(
+        self,
+        name: str,
+        op: str,
+        attrs: Mapping[str, Any],
+        inputs: tuple[str, ...],
+        block: str,
+        stage: str,
+        where: Location,
+    ) -> list[str]:
+        """Append a node; return references to its outputs.
 
-        Shapes, channel, parameter and MAC limits are checked here, node by node, so an
-        oversized spec stops at the block that makes it too large, before the rest is built.
+        The op table gives its output shapes and cost here, once; the node keeps them.
+        Shapes, channel, parameter and MAC limits are checked node by node, so an oversized
+        spec stops at the block that makes it too large, before the rest is built.
         """
-        if node.name in self.names:
+        if name in self.names:
             raise SpecError(
-                where, f"two layers would be named '{node.name}'; give the block another name"
+                where, f"two layers would be named '{name}'; give the block another name"
             )
         if len(self.nodes) >= self.limits.layers:
             raise SpecError(
                 where,
                 f"network too large: more than {self.limits.layers:,} layers (raise it with --max-layers)",
             )
-        inputs = [self.shapes[ref] for ref in node.inputs]
+        shapes = [self.shapes[ref] for ref in inputs]
+        definition = OPS[op]
         try:
-            outputs = OPS[node.op].shapes(node.attrs, inputs)
+            outputs = definition.shapes(attrs, shapes)
         except ShapeError as exc:
-            raise SpecError(where, f"{node.block}: {exc}") from None
+            raise SpecError(where, f"{block}: {exc}") from None
         if outputs[0] and outputs[0][-1] > self.limits.channels:
             raise SpecError(
                 where,
-                f"{node.block}: {outputs[0][-1]:,} channels is more than the limit of {self.limits.channels:,}"
+                f"{block}: {outputs[0][-1]:,} channels is more than the limit of {self.limits.channels:,}"
                 " (raise it with --max-channels)",
             )
-        self._count(OPS[node.op].cost(node.attrs, inputs, outputs[0]), node.block, where)
-        self.nodes.append(node)
-        self.names.add(node.name)
-        refs = (
-            [node.name] if len(outputs) == 1 else [f"{node.name}:{i}" for i in range(len(outputs))]
-        )
+        cost = definition.cost(attrs, shapes, outputs[0])
+        self._count(cost, block, where)
+        self.nodes.append(Node(name, op, attrs, inputs, block, stage, tuple(outputs), cost))
+        self.names.add(name)
+        if len(outputs) == 1:
+            self.shapes[name] = outputs[0]
+            return [name]
+        refs = [f"{name}:{i}" for i in range(len(outputs))]
         self.shapes.update(zip(refs, outputs, strict=True))
         return refs
 
@@ -162,8 +175,7 @@ class BlockContext:
     def add(self, op: str, role: str | None, inputs: list[str], **attrs: Any) -> list[str]:
         """Add one node named ``BLOCK_role`` (or ``BLOCK`` when role is None)."""
         name = f"{self.name}_{role}" if role else self.name
-        node = Node(name, op, attrs, tuple(inputs), self.name, self.stage)
-        return self.graph.add(node, self.where())
+        return self.graph.add(name, op, attrs, tuple(inputs), self.name, self.stage, self.where())
 
     def one(self, op: str, role: str | None, inputs: list[str], **attrs: Any) -> str:
         return self.add(op, role, inputs, **attrs)[0]

@@ -13,7 +13,7 @@ from typing import Any
 from archdsl.errors import SpecError
 from archdsl.ir.blocks import LOWERINGS, SHORTHAND_KNOB
 from archdsl.ir.builder import BlockContext, GraphBuilder, Settings
-from archdsl.ir.graph import Block, Graph, Node
+from archdsl.ir.graph import Block, Graph
 from archdsl.spec.document import Document
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 from archdsl.spec.schema import BLOCK_SECTIONS
@@ -42,7 +42,7 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
             f" {limits.input_pixels:,} (raise it with --max-input-pixels)",
         )
     x = graph.add(
-        Node("input", "input", {"shape": input_shape}, (), "input", "input"), doc.locate(("input",))
+        "input", "input", {"shape": input_shape}, (), "input", "input", doc.locate(("input",))
     )[0]
     graph.blocks.append(Block("input", "input", "input", {"shape": input_shape}, (), x, ("input",)))
     for section in BLOCK_SECTIONS:

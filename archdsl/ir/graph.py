@@ -14,12 +14,25 @@ Shape = tuple[int, ...]  # without the batch dimension: (H, W, C) or (units,)
 
 
 @dataclass(frozen=True)
+class Cost:
+    """What one application of a node costs: parameters as Keras counts them, and MACs."""
+
+    trainable: int = 0
+    non_trainable: int = 0
+    macs: int = 0
+
+
+FREE = Cost()
+
+
+@dataclass(frozen=True)
 class Node:
     """One primitive layer.
 
     ``inputs`` are references to earlier nodes: a name, or ``name:i`` for output ``i`` of a
     node with several outputs (only ``split``). ``block`` and ``stage`` say where in the
-    spec the node came from.
+    spec the node came from. ``outputs`` (its output shapes) and ``cost`` are worked out
+    once, by the op table while the Graph is built; backends read them, never recompute.
     """
 
     name: str
@@ -28,6 +41,8 @@ class Node:
     inputs: tuple[str, ...]
     block: str
     stage: str
+    outputs: tuple[Shape, ...] = ()
+    cost: Cost = FREE
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """What each primitive op does to shapes, and what it costs: one small function each.
 
-The analyzer and the expander both use this table; the Keras backend builds the same
-ops, and a test checks that Keras agrees with every figure here.
+The expander runs this table once per node and stores the results on the Graph, where the
+analyzer adds them up; the Keras backend builds the same ops, and a test checks that Keras
+agrees with every figure here.
 """
 
 from __future__ import annotations
@@ -11,20 +12,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from archdsl.ir.graph import Shape
+from archdsl.ir.graph import FREE, Cost, Shape
 
 Attrs = Mapping[str, Any]
 
 
 class ShapeError(ValueError):
     """An op cannot take the shapes it is given (the expander locates it in the spec)."""
-
-
-@dataclass(frozen=True)
-class Cost:
-    trainable: int = 0
-    non_trainable: int = 0
-    macs: int = 0
 
 
 @dataclass(frozen=True)
@@ -36,7 +30,7 @@ class OpDef:
 
 
 def _free(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> Cost:
-    return Cost()
+    return FREE
 
 
 def _spatial(size: int, kernel: int, stride: int, padding: str) -> int:
