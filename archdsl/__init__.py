@@ -36,7 +36,11 @@ def load(spec: str, **overrides: Any) -> Graph:
     from archdsl.spec.params import Override
 
     return compile_spec(
-        spec, [Override(name, value, f"{name}={value}") for name, value in overrides.items()]
+        spec,
+        [
+            Override(name, value, f"{name}={value!r}", via="load")
+            for name, value in overrides.items()
+        ],
     )
 
 

@@ -269,6 +269,10 @@ COMMAND_LINE_ERRORS = [
     (["--set", "width=-inf"], "is not a finite number"),
     (["--set", "classes=true"], "'classes' must be a number"),
     (["--set", "nope=1"], "the spec has no param 'nope' (params: classes, depth, input, width)"),
+    (
+        ["--set", "clases=10"],
+        "--set clases=10: the spec has no param 'clases'; did you mean 'classes'?",
+    ),
     (["--set", "=1"], "--set expects name=value"),
     (["--set", "width"], "--set expects name=value"),
     (["--set", "width="], "--set expects name=value"),

@@ -24,7 +24,9 @@ class GraphBuilder:
     nodes: list[Node] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     shapes: dict[str, Shape] = field(default_factory=dict)
-    names: set[str] = field(default_factory=set)
+    # Where each layer and block name was made: a clash names both places.
+    names: dict[str, tuple[str, Location]] = field(default_factory=dict)
+    block_names: dict[str, tuple[str, Location]] = field(default_factory=dict)
     params: int = 0
     macs: int = 0
 
@@ -45,8 +47,11 @@ class GraphBuilder:
         spec stops at the block that makes it too large, before the rest is built.
         """
         if name in self.names:
+            other, first = self.names[name]
             raise SpecError(
-                where, f"two layers would be named '{name}'; give the block another name"
+                where,
+                f"block '{block}' makes a layer named '{name}', as block '{other}' at"
+                f" line {first.line}, column {first.col} does; give one of them another name",
             )
         if len(self.nodes) >= self.limits.layers:
             raise SpecError(
@@ -68,13 +73,28 @@ class GraphBuilder:
         cost = definition.cost(attrs, shapes, outputs[0])
         self._count(cost, block, where)
         self.nodes.append(Node(name, op, attrs, inputs, block, stage, tuple(outputs), cost))
-        self.names.add(name)
+        self.names[name] = (block, where)
         if len(outputs) == 1:
             self.shapes[name] = outputs[0]
             return [name]
         refs = [f"{name}:{i}" for i in range(len(outputs))]
         self.shapes.update(zip(refs, outputs, strict=True))
         return refs
+
+    def claim_block(self, name: str, what: str, where: Location) -> None:
+        """Reserve a block name; every name, given or default, is unique.
+
+        Summary rows, diagram boxes and Keras layer names are keyed by name: two blocks
+        with one name would merge rows and draw loops instead of failing.
+        """
+        if name in self.block_names:
+            other, first = self.block_names[name]
+            raise SpecError(
+                where,
+                f"two blocks are named '{name}': this {what} and the {other} at line {first.line},"
+                f" column {first.col}; every name, given or default, must be unique",
+            )
+        self.block_names[name] = (what, where)
 
     def _count(self, cost: Cost, block: str, where: Location) -> None:
         self.params += cost.trainable + cost.non_trainable

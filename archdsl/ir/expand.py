@@ -45,6 +45,7 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
         "input", "input", {"shape": input_shape}, (), "input", "input", doc.locate(("input",))
     )[0]
     graph.blocks.append(Block("input", "input", "input", {"shape": input_shape}, (), x, ("input",)))
+    graph.claim_block("input", "input", doc.locate(("input",)))
     for section in BLOCK_SECTIONS:
         entries = data.get(section) or []
         names = _default_names(section, entries)
@@ -101,6 +102,8 @@ def _expand_entry(
         name = f"{base}_b{repeat + 1}" if numbered else base
         stride = int(args.get("stride", 1)) if repeat == 0 and block_type in REPEATABLE else 1
         context = BlockContext(graph, settings, doc, block_type, name, stage, args, path, stride)
+        what = block_type if "name" in args else f"{block_type} (default name)"
+        graph.claim_block(name, what, context.where())
         first_node = len(graph.nodes)
         output = LOWERINGS[block_type](context, x)
         if len(graph.nodes) == first_node:

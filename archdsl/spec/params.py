@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any
 
 from archdsl.errors import SpecError
@@ -20,11 +22,19 @@ MAX_SET_CHARS = 200
 
 @dataclass(frozen=True)
 class Override:
-    """One ``--set name=value`` from the command line or the API."""
+    """One ``--set name=value`` from the command line, or one keyword of ``archdsl.load``.
+
+    ``label`` is how messages quote it: ``--set classes=10`` or ``load(classes=10)``.
+    """
 
     name: str
     value: Any
     text: str
+    via: str = "--set"
+
+    @property
+    def label(self) -> str:
+        return f"--set {self.text}" if self.via == "--set" else f"{self.via}({self.text})"
 
 
 def parse_override(text: str) -> Override:
@@ -65,21 +75,22 @@ def apply_params(
     declared: dict[str, Any] = dict(data.get("params") or {})
     values: dict[str, Any] = {**BUILTIN_PARAMS, **declared}
     set_by: dict[str, str] = {}
-    input_override = None
+    input_override: tuple[tuple[int, int, int | None], str] | None = None
     for override in overrides:
         _check_value(override)
         if override.name == "input":
-            input_override = _parse_input(override)
+            input_override = (_parse_input(override), override.label)
             continue
         if override.name not in values:
-            known = ", ".join(sorted([*values, "input"]))
+            known = sorted([*values, "input"])
+            close = get_close_matches(override.name, known, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (params: {', '.join(known)})"
             raise SpecError(
-                None,
-                f"--set {override.text}: the spec has no param '{override.name}' (params: {known})",
+                None, f"{override.label}: the spec has no param '{override.name}'{hint}"
             )
         _check_type(override, values[override.name])
         values[override.name] = override.value
-        set_by[override.name] = override.text
+        set_by[override.name] = override.label
     resolved = {name: _resolve(doc, values, name, ()) for name in values}
     origins: dict[Path, str] = {}
     new_data = {}
@@ -90,18 +101,55 @@ def apply_params(
         new_data[key] = _substitute(doc, value, (key,), resolved, set_by, origins)
     new_data["params"] = {**{k: resolved[k] for k in BUILTIN_PARAMS}, **new_data.get("params", {})}
     for name, text in set_by.items():
-        origins[("params", name)] = f"set by --set {text}"
+        origins[("params", name)] = f"set by {text}"
     if input_override is not None:
+        (height, width, given), label = input_override
         channels = new_data["input"][2] if len(new_data.get("input", [])) == 3 else 3
-        given = input_override[2]
-        new_data["input"] = [
-            input_override[0],
-            input_override[1],
-            channels if given is None else given,
-        ]
+        new_data["input"] = [height, width, channels if given is None else given]
         for i in range(3):
-            origins[("input", i)] = f"from --set input={'x'.join(map(str, new_data['input']))}"
+            origins[("input", i)] = f"from {label}"
+    _check_used(doc, declared)
     return Document(new_data, doc.file, doc.text, doc.values, doc.keys), origins
+
+
+def _check_used(doc: Document, declared: dict[str, Any]) -> None:
+    """Refuse a declared param that nothing uses: it is almost always a misspelt one.
+
+    ``params: {widht: 0.5}`` used to validate and build at full width. A param is used
+    when ``$name`` appears outside ``params``, or in (or as the selector of) a used param;
+    the built-in multipliers are always used.
+    """
+    used = set(BUILTIN_PARAMS)
+    pending = [name for key, value in doc.data.items() if key != "params" for name in _refs(value)]
+    while pending:
+        name = pending.pop()
+        if name in used or name not in declared:
+            continue
+        used.add(name)
+        pending.extend(_refs(declared[name]))
+    for name in declared:
+        if name in used:
+            continue
+        close = get_close_matches(name, sorted(used), n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; remove it or use it as ${name}"
+        raise SpecError(
+            doc.locate(("params", name), key=True),
+            f"param '{_printable(name)}' is declared but never used{hint}",
+        )
+
+
+def _refs(value: Any) -> Iterator[str]:
+    """Param names that ``value`` refers to: ``$name`` strings and select tables' selectors."""
+    if isinstance(value, dict):
+        if isinstance(value.get("select"), str):
+            yield value["select"]
+        for item in value.values():
+            yield from _refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _refs(item)
+    elif isinstance(value, str) and value.startswith("$"):
+        yield value[1:]
 
 
 def _check_value(override: Override) -> None:
@@ -109,20 +157,18 @@ def _check_value(override: Override) -> None:
     value = override.value
     if not isinstance(value, bool | int | float | str):
         kind = type(value).__name__
-        raise SpecError(
-            None, f"--set {override.name}: expected a number, string or boolean, not {kind}"
-        )
+        raise SpecError(None, f"{override.label}: expected a number, string or boolean, not {kind}")
     if isinstance(value, float) and not math.isfinite(value):
-        raise SpecError(None, f"--set {override.name}: {value} is not a finite number")
+        raise SpecError(None, f"{override.label}: {value} is not a finite number")
     if isinstance(value, int) and abs(value) >= 10**18 or len(str(value)) > MAX_SET_CHARS:
-        raise SpecError(None, f"--set {override.name}: value too large")
+        raise SpecError(None, f"{override.label}: value too large")
 
 
 def _parse_input(override: Override) -> tuple[int, int, int | None]:
     match = _INPUT.match(str(override.value))
     if not match:
         raise SpecError(
-            None, f"--set {override.text}: input is SIZE, HxW or HxWxC, e.g. 160 or 192x192x3"
+            None, f"{override.label}: input is SIZE, HxW or HxWxC, e.g. 160 or 192x192x3"
         )
     height = int(match.group(1))
     width = int(match.group(2) or height)
@@ -142,7 +188,7 @@ def _check_type(override: Override, current: Any) -> None:
         and not isinstance(override.value, bool)
     ):
         kind = "a number" if numeric else "true or false"
-        raise SpecError(None, f"--set {override.text}: '{override.name}' must be {kind}")
+        raise SpecError(None, f"{override.label}: '{override.name}' must be {kind}")
 
 
 def _resolve(doc: Document, values: dict[str, Any], name: str, chain: tuple[str, ...]) -> Any:
@@ -185,8 +231,6 @@ def _same(case: str, key: Any) -> bool:
 
 
 def _unknown(name: str, values: dict[str, Any]) -> str:
-    from difflib import get_close_matches
-
     close = get_close_matches(name, list(values), n=1)
     hint = f"; did you mean '${close[0]}'?" if close else f" (params: {', '.join(values)})"
     return f"unknown parameter '${_printable(name)}'{hint}"
@@ -218,8 +262,6 @@ def _substitute(
         name = value[1:]
         if name not in resolved:
             raise SpecError(doc.locate(path), _unknown(name, resolved))
-        origins[path] = f"from ${name}" + (
-            f", set by --set {set_by[name]}" if name in set_by else ""
-        )
+        origins[path] = f"from ${name}" + (f", set by {set_by[name]}" if name in set_by else "")
         return resolved[name]
     return value
