@@ -162,14 +162,15 @@ def mbconv_block(draw: st.DrawFn, shape: Shape, s: Settings) -> tuple[dict, Shap
     _optional(draw, args, "kernel", st.sampled_from([3, 5]))
     _optional(draw, args, "stride", st.sampled_from([1, 2]))
     _optional(draw, args, "repeats", st.integers(1, 3))
-    keep = draw(st.booleans()) and args.get("stride", 1) == 1
-    if keep:  # a residual fits: say the channels exactly and maybe insist on the skip
+    keep = draw(st.booleans())
+    if keep:  # a residual fits (pooled when the block strides): the same channels
         args.update(filters=shape.c, width_scaling="none")
-        _optional(draw, args, "skip", st.sampled_from(["auto", True, False]))
+        skips = ["auto", "pool", True, False] if args.get("stride", 1) == 1 else ["pool"]
+        _optional(draw, args, "skip", st.sampled_from(skips))
     else:
         args["filters"] = draw(st.integers(1, MAX_CHANNELS))
         _optional(draw, args, "width_scaling", st.sampled_from(["make_divisible", "floor", "none"]))
-        _optional(draw, args, "skip", st.sampled_from(["auto", False]))
+        _optional(draw, args, "skip", st.sampled_from(["auto", "pool", False]))
     out = s.scale(args["filters"], s.knob(args, "width_scaling", "make_divisible"))
     # a fractional expansion must leave a channel in every repeat (its input is `out` after the first)
     expansions = [1, 2, 3, 6, 2.5, "72/16", "88/24"] + ([0.5] if min(shape.c, out) >= 2 else [])

@@ -14,7 +14,7 @@ PROBE = """
 import sys
 from archdsl.cli import main
 code = main(sys.argv[1:])
-heavy = sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch') if m in sys.modules)
+heavy = sorted(m for m in ('tensorflow', 'keras', 'jax', 'torch', 'optuna', 'ray') if m in sys.modules)
 print('HEAVY:' + ','.join(heavy), file=sys.stderr)
 sys.exit(code)
 """
@@ -27,8 +27,9 @@ sys.exit(code)
         ["summary", "mobilenet_v3_large", "--format", "json", "--level", "layer"],
         ["validate", *sorted(str(p) for p in (ROOT / "specs").glob("*.yaml"))],
         ["list"],
+        ["space", "mnasnet"],
     ],
-    ids=["summary", "summary-json", "validate", "list"],
+    ids=["summary", "summary-json", "validate", "list", "space"],
 )
 def test_command_does_not_import_tensorflow(args):
     result = subprocess.run(

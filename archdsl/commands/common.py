@@ -25,7 +25,12 @@ def add_spec_options(parser: argparse.ArgumentParser, *, many: bool = False) -> 
         metavar="NAME=VALUE",
         help="override a param (repeatable): --set width=0.75 --set classes=17 --set input=160",
     )
-    limits = parser.add_argument_group("limits (what a spec may make archdsl read and build)")
+    add_limit_options(parser, "spec")
+
+
+def add_limit_options(parser: argparse.ArgumentParser, reads: str) -> None:
+    """The --max-* flags, one per field of Limits."""
+    limits = parser.add_argument_group(f"limits (what a {reads} may make archdsl read and build)")
     for flag, field, what in LIMIT_FLAGS:
         limits.add_argument(
             flag,

@@ -79,9 +79,10 @@ def lower_mbconv(b: BlockContext, x: str) -> str:
     if float(b.knob("se")) > 0:
         se_channels, x = _squeeze_excite(b, x, in_channels, expanded)
     x = b.bn("project_bn", b.conv("project", x, filters))
-    residual = _wants_residual(b, block_input, x)
-    if residual:
-        x = b.one("add", "add", [block_input, x])
+    shortcut = _shortcut(b, block_input, x)
+    residual = shortcut is not None
+    if shortcut is not None:
+        x = b.one("add", "add", [shortcut, x])
     b.knobs.update(
         filters=filters,
         expansion=b.knob("expansion"),
@@ -111,7 +112,12 @@ def _squeeze_excite(b: BlockContext, x: str, in_channels: int, expanded: int) ->
     return reduced, b.one("multiply", "se_scale", [x, gate])
 
 
-def _wants_residual(b: BlockContext, block_input: str, output: str) -> bool:
+def _shortcut(b: BlockContext, block_input: str, output: str) -> str | None:
+    """What the residual adds to ``output``: the block's input, its pooled input, or nothing.
+
+    ``skip: pool`` is MnasNet's pooling skip op: where the block strides but keeps its
+    channels, the input is average-pooled to the output's size; elsewhere it acts as auto.
+    """
     skip = b.knob("skip")
     fits = b.shape(block_input) == b.shape(output)
     if skip is True and not fits:
@@ -120,7 +126,21 @@ def _wants_residual(b: BlockContext, block_input: str, output: str) -> bool:
             " a residual needs stride 1 and equal channels",
             "skip",
         )
-    return skip is True or (skip == "auto" and fits)
+    if skip is True or (skip in ("auto", "pool") and fits):
+        return block_input
+    height, width, channels = b.shape(block_input)
+    pooled = (math.ceil(height / b.stride), math.ceil(width / b.stride), channels)
+    if skip == "pool" and b.stride > 1 and pooled == b.shape(output):
+        return b.one(
+            "pool",
+            "skip_pool",
+            [block_input],
+            kind="avg",
+            size=b.stride,
+            stride=b.stride,
+            padding="same",
+        )
+    return None
 
 
 def lower_shuffle(b: BlockContext, x: str) -> str:

@@ -1,0 +1,190 @@
+"""The smallest and largest parameters and MACs over a space, exactly, without enumerating.
+
+A stage's counts depend only on the shape it receives and the design it takes, and its
+output shape only on those too. So the network is walked stage by stage, keeping for each
+shape a stage can hand on the least and most parameters and MACs that reach it: a few
+thousand one-stage compiles instead of 10^13 networks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from archdsl.compile import check_document
+from archdsl.errors import SpecError
+from archdsl.ir.expand import expand
+from archdsl.ir.graph import Graph, Shape
+from archdsl.ir.ops import OPS
+from archdsl.space.space import Assignment, Space
+from archdsl.spec.document import Document
+from archdsl.spec.limits import DEFAULT_LIMITS, Limits
+
+
+@dataclass(frozen=True)
+class Extremes:
+    params: tuple[int, int]
+    macs: tuple[int, int]
+
+
+Bounds = tuple[int, int, int, int]  # least params, most params, least MACs, most MACs
+
+
+def extremes(space: Space, limits: Limits = DEFAULT_LIMITS) -> Extremes | None:
+    """The range of params and MACs, or None when a choice lies outside the stages."""
+    if any(choice.block is None for choice in space.choices):
+        return None
+    base: Assignment = {choice.name: 0 for choice in space.choices}
+    resolved = check_document(space.resolve(base)).data
+    walk = _Walk(space, resolved, limits)
+    steps = sorted({choice.block for choice in space.choices if choice.block is not None})
+    stages = resolved["stages"]
+    shape, (params, macs) = walk.run(
+        tuple(resolved["input"]), resolved.get("stem") or [], stages[: steps[0]], []
+    )
+    states: dict[Shape, Bounds] = {shape: (params, params, macs, macs)}
+    for position, stage in enumerate(steps):
+        last = position == len(steps) - 1
+        following = stages[stage + 1 : len(stages) if last else steps[position + 1]]
+        head = (resolved.get("head") or []) if last else []
+        designs = _designs(space, stage, base, resolved["params"])
+        nxt: dict[Shape, Bounds] = {}
+        for in_shape, bounds in states.items():
+            for layer, repeats in designs:
+                for out, (params, macs) in walk.stage(in_shape, layer, repeats, following, head):
+                    low_p, high_p, low_m, high_m = bounds
+                    new = (low_p + params, high_p + params, low_m + macs, high_m + macs)
+                    old = nxt.get(out, new)
+                    nxt[out] = (
+                        min(old[0], new[0]),
+                        max(old[1], new[1]),
+                        min(old[2], new[2]),
+                        max(old[3], new[3]),
+                    )
+        states = nxt
+    if not states:
+        return None
+    values = list(states.values())
+    return Extremes(
+        (min(v[0] for v in values), max(v[1] for v in values)),
+        (min(v[2] for v in values), max(v[3] for v in values)),
+    )
+
+
+class _Walk:
+    """One-stage compiles, cached: a stage of n layers costs its first layer, then n - 1
+    times a stride-1 layer fed the first one's output."""
+
+    def __init__(self, space: Space, resolved: dict[str, Any], limits: Limits) -> None:
+        self.space = space
+        self.resolved = resolved
+        self.limits = limits
+        self.depth = float(resolved["params"]["depth"])
+        self.cache: dict[str, tuple[Shape, tuple[int, int]] | None] = {}
+
+    def stage(
+        self,
+        shape: Shape,
+        layer: dict[str, Any],
+        repeats: list[int],
+        following: list[Any],
+        head: list[Any],
+    ) -> list[tuple[Shape, tuple[int, int]]]:
+        kind, knobs = next(iter(layer.items()))
+        first = self.cached(shape, [{kind: {**knobs, "repeats": 1}}])
+        if first is None:
+            return []  # a design this input cannot take: no candidate has it
+        out, (params, macs) = first
+        more = (
+            self.cached(out, [{kind: {**knobs, "repeats": 1, "stride": 1}}])
+            if max(repeats) > 1
+            else None
+        )
+        results = []
+        for count in sorted(set(math.ceil(r * self.depth) for r in repeats)):
+            if count > 1 and more is None:
+                continue
+            extra = (
+                (count - 1) * more[1][0] if count > 1 else 0,
+                (count - 1) * more[1][1] if count > 1 else 0,
+            )
+            rest = self.cached(out, following, head) if following or head else (out, (0, 0))
+            if rest is not None:
+                results.append(
+                    (rest[0], (params + extra[0] + rest[1][0], macs + extra[1] + rest[1][1]))
+                )
+        return results
+
+    def cached(
+        self, shape: Shape, stages: list[Any], head: list[Any] | None = None
+    ) -> tuple[Shape, tuple[int, int]] | None:
+        key = json.dumps([shape, stages, head], sort_keys=True, default=str)
+        if key not in self.cache:
+            try:
+                self.cache[key] = self.run(shape, [], stages, head or [])
+            except SpecError:
+                self.cache[key] = None
+        return self.cache[key]
+
+    def run(
+        self, shape: Shape, stem: list[Any], stages: list[Any], head: list[Any]
+    ) -> tuple[Shape, tuple[int, int]]:
+        """Output shape, params and MACs of these entries alone, fed ``shape``."""
+        data = {**self.resolved, "input": list(shape), "stem": stem, "stages": stages, "head": head}
+        graph = expand(Document(data, self.space.doc.file, self.space.doc.text), self.limits)
+        return _totals(graph)
+
+
+def _totals(graph: Graph) -> tuple[Shape, tuple[int, int]]:
+    """Output shape, parameters and MACs: the analyzer's op table, without its tables."""
+    shapes: dict[str, Shape] = {}
+    params = macs = 0
+    out: Shape = graph.input_shape
+    for node in graph.nodes:
+        ins = [shapes[ref] for ref in node.inputs]
+        op = OPS[node.op]
+        outs = op.shapes(node.attrs, ins)
+        if len(outs) == 1:
+            shapes[node.name] = outs[0]
+        else:
+            shapes.update((f"{node.name}:{i}", shape) for i, shape in enumerate(outs))
+        cost = op.cost(node.attrs, ins, outs[0])
+        params += cost.trainable + cost.non_trainable
+        macs += cost.macs
+        out = outs[0]
+    return out, (params, macs)
+
+
+def _designs(
+    space: Space, stage: int, base: Assignment, params: dict[str, Any]
+) -> list[tuple[dict[str, Any], list[int]]]:
+    """Every distinct layer design the stage can take ($params substituted), with the
+    numbers of layers it may repeat."""
+    choices = [c for c in space.choices if c.block == stage]
+    seen: dict[str, tuple[dict[str, Any], list[int]]] = {}
+    for combo in itertools.product(*(range(c.size) for c in choices)):
+        assignment = {**base, **{c.name: i for c, i in zip(choices, combo, strict=True)}}
+        if any(
+            i and not space.is_active(c, assignment) for c, i in zip(choices, combo, strict=True)
+        ):
+            continue  # the same design as option 0 of a choice its op does not make
+        entry = _substitute(space.resolve(assignment).data["stages"][stage], params)
+        kind, knobs = next(iter(entry.items()))
+        repeats = int(knobs.get("repeats", 1))
+        layer = {kind: {k: v for k, v in knobs.items() if k != "repeats"}}
+        key = json.dumps(layer, sort_keys=True, default=str)
+        seen.setdefault(key, (layer, []))[1].append(repeats)
+    return list(seen.values())
+
+
+def _substitute(node: Any, params: dict[str, Any]) -> Any:
+    if isinstance(node, str) and node.startswith("$") and node[1:] in params:
+        return params[node[1:]]
+    if isinstance(node, dict):
+        return {key: _substitute(value, params) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_substitute(value, params) for value in node]
+    return node

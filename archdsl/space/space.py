@@ -1,0 +1,309 @@
+"""A space: its document, its choices and ops; resolving an assignment to a plain document.
+
+An assignment maps each choice's name to the index of the option taken. A stage written
+``block: {op: ..., knob: ...}`` is the paper's searched block: it takes one op from the
+space's ``ops`` table and hands it the knobs its block type has; the knobs that type lacks
+(a regular conv has no SE and no skip) are not asked when that op is taken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from archdsl.errors import Location, SpecError
+from archdsl.space.choices import Choice, is_choice, read_choice
+from archdsl.spec.document import Document, Path
+from archdsl.spec.schema import BLOCK_SECTIONS, block_knobs, block_types
+
+Assignment = dict[str, int]
+SPACE_KEYS = ("ops",)
+
+
+@dataclass(frozen=True)
+class SearchedBlock:
+    """A stage written ``block: {...}``: which op names it may take and its knobs."""
+
+    index: int
+    op: str | Choice  # an op name, or the choice among op names
+    knobs: dict[str, Any]  # knob -> value or Choice
+
+
+@dataclass
+class Space:
+    doc: Document
+    choices: tuple[Choice, ...]
+    ops: dict[str, tuple[str, dict[str, Any]]]  # op name -> (block type, fixed knobs)
+    blocks: dict[int, SearchedBlock] = field(default_factory=dict)
+
+    @cached_property
+    def by_name(self) -> dict[str, Choice]:
+        return {choice.name: choice for choice in self.choices}
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A hash of what the space says (not how it is spelled): a study records it."""
+        text = json.dumps(self.doc.data, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @cached_property
+    def touched(self) -> frozenset[Path]:
+        """Paths with a choice or a searched block at or below them."""
+        paths = [c.path for c in self.choices] + [("stages", i) for i in self.blocks]
+        return frozenset(path[:n] for path in paths for n in range(len(path) + 1))
+
+    def op_type(self, op: str) -> str:
+        return self.ops[op][0]
+
+    def active(self, assignment: Assignment) -> list[Choice]:
+        """The choices a candidate makes: those of knobs its ops take."""
+        return [c for c in self.choices if self.is_active(c, assignment)]
+
+    def is_active(self, choice: Choice, assignment: Assignment) -> bool:
+        block = self.blocks.get(choice.block) if choice.block is not None else None
+        if block is None or choice.knob == "op" or choice.knob not in block.knobs:
+            return True
+        return choice.knob in block_knobs(self.op_type(self._op_of(block, assignment)))
+
+    def _op_of(self, block: SearchedBlock, assignment: Assignment) -> str:
+        if isinstance(block.op, str):
+            return block.op
+        return str(block.op.options[assignment[block.op.name]])
+
+    def sample(self, rng: random.Random) -> Assignment:
+        """A uniformly random assignment (every choice drawn, so streams stay aligned)."""
+        return {choice.name: rng.randrange(choice.size) for choice in self.choices}
+
+    def values(self, assignment: Assignment) -> dict[str, Any]:
+        """The active choices' values, by name: what a candidate is, in JSON."""
+        return {c.name: c.options[assignment[c.name]] for c in self.active(assignment)}
+
+    def resolve(self, assignment: Assignment, name: str | None = None) -> Document:
+        """The plain document this assignment picks; its locations point into the space."""
+        values = dict(self.doc.values)
+        data = _Resolver(self, assignment, values).node(self.doc.data, ())
+        for key in SPACE_KEYS:
+            data.pop(key, None)
+        if name is not None:
+            data["name"] = name
+        return Document(data, self.doc.file, self.doc.text, values, self.doc.keys)
+
+
+class _Resolver:
+    def __init__(self, space: Space, assignment: Assignment, values: dict[Path, Location]):
+        self.space = space
+        self.assignment = assignment
+        self.values = values
+        self.paths = {choice.path: choice for choice in space.choices}
+        self.touched = space.touched
+
+    def node(self, node: Any, path: Path) -> Any:
+        if path not in self.touched:
+            return node  # no choice below: shared with the space, never copied
+        choice = self.paths.get(path)
+        if choice is not None:
+            index = self.assignment[choice.name]
+            listed = "choice" if "choice" in node else "times" if "times" in node else "plus"
+            self.values[path] = self.space.doc.locate((*path, listed, index))
+            return choice.options[index]
+        if isinstance(node, dict):
+            if path[:1] == ("stages",) and len(path) == 2 and path[1] in self.space.blocks:
+                return self.block(self.space.blocks[path[1]], path)
+            return {key: self.node(value, (*path, key)) for key, value in node.items()}
+        if isinstance(node, list):
+            return [self.node(value, (*path, index)) for index, value in enumerate(node)]
+        return node
+
+    def block(self, block: SearchedBlock, path: Path) -> dict[str, Any]:
+        op = self.space._op_of(block, self.assignment)
+        kind, fixed = self.space.ops[op]
+        takes = block_knobs(kind)
+        knobs = dict(fixed)
+        for knob in block.knobs:
+            if knob in takes:
+                knob_path = (*path, "block", knob)
+                knobs[knob] = self.node(
+                    self.space.doc.data["stages"][path[1]]["block"][knob], knob_path
+                )
+                self.values[(*path, kind, knob)] = self.values.get(
+                    knob_path, self.space.doc.locate(knob_path)
+                )
+        self.values[(*path, kind)] = self.space.doc.locate((*path, "block"))
+        return {kind: knobs}
+
+
+def read_space(doc: Document) -> Space:
+    """Find and read every choice in ``doc``; the ``ops`` table and searched blocks too."""
+    data = doc.data
+    if not isinstance(data, dict):
+        raise SpecError(doc.locate(()), "a space is a mapping like a spec")
+    divisor = _divisor(data)
+    ops = _read_ops(doc, data.get("ops"))
+    choices: list[Choice] = []
+    blocks: dict[int, SearchedBlock] = {}
+    for key, value in data.items():
+        if key == "ops":
+            continue
+        if key == "stages" and isinstance(value, list):
+            for index, entry in enumerate(value):
+                path = ("stages", index)
+                if isinstance(entry, dict) and "block" in entry:
+                    blocks[index] = _read_block(doc, entry, path, ops, divisor, choices)
+                else:
+                    _collect(doc, entry, path, f"s{index + 1}", index, divisor, choices)
+            continue
+        if key in BLOCK_SECTIONS and isinstance(value, list):
+            for index, entry in enumerate(value):
+                _collect(doc, entry, (key, index), f"{key}{index + 1}", None, divisor, choices)
+            continue
+        _collect(doc, value, (key,), str(key), None, divisor, choices)
+    if blocks and not ops:
+        first = doc.locate(("stages", min(blocks), "block"), key=True)
+        raise SpecError(first, "a searched block needs the space's 'ops' table (op name -> block)")
+    if not choices:
+        raise SpecError(
+            doc.locate(()), "an empty space: no choices (write a value as {choice: [a, b]})"
+        )
+    return Space(doc, tuple(choices), ops, blocks)
+
+
+def _divisor(data: dict[str, Any]) -> int:
+    defaults = data.get("defaults")
+    divisor = defaults.get("divisor", 8) if isinstance(defaults, dict) else 8
+    return (
+        divisor if isinstance(divisor, int) and not isinstance(divisor, bool) and divisor > 0 else 8
+    )
+
+
+def _read_ops(doc: Document, ops: Any) -> dict[str, tuple[str, dict[str, Any]]]:
+    if ops is None:
+        return {}
+    if not isinstance(ops, dict) or not ops:
+        raise SpecError(
+            doc.locate(("ops",)),
+            "ops maps op names to blocks, e.g. mbconv6: {mbconv: {expansion: 6}}",
+        )
+    table = {}
+    for name, block in ops.items():
+        path = ("ops", name)
+        if not isinstance(block, dict) or len(block) != 1:
+            raise SpecError(
+                doc.locate(path), f"op '{name}' is one block, e.g. {{mbconv: {{expansion: 6}}}}"
+            )
+        kind, knobs = next(iter(block.items()))
+        if kind not in block_types():
+            raise SpecError(
+                doc.locate((*path, kind), key=True), f"op '{name}': unknown block type '{kind}'"
+            )
+        knobs = {} if knobs is None else knobs
+        if not isinstance(knobs, dict) or any(is_choice(v) for v in knobs.values()):
+            raise SpecError(
+                doc.locate((*path, kind)), f"op '{name}': fixed knobs only, as a mapping"
+            )
+        table[str(name)] = (kind, knobs)
+    return table
+
+
+def _read_block(
+    doc: Document,
+    entry: dict[str, Any],
+    path: Path,
+    ops: dict[str, tuple[str, dict[str, Any]]],
+    divisor: int,
+    choices: list[Choice],
+) -> SearchedBlock:
+    index = path[1]
+    stage = f"s{index + 1}"
+    body = entry["block"]
+    body_path = (*path, "block")
+    if len(entry) != 1:
+        other = next(key for key in entry if key != "block")
+        raise SpecError(
+            doc.locate((*path, other), key=True), "a searched block is written as its only key"
+        )
+    if not isinstance(body, dict) or "op" not in body:
+        raise SpecError(
+            doc.locate(body_path),
+            f"{stage}: a searched block needs 'op' (one of the ops, or a choice of them)",
+        )
+    op_node = body["op"]
+    if is_choice(op_node):
+        op: str | Choice = _choice(
+            doc, op_node, (*body_path, "op"), f"{stage}.op", index, "op", divisor
+        )
+        names = [str(option) for option in op.options]
+    else:
+        op = str(op_node)
+        names = [op]
+    for offset, name in enumerate(names):
+        if name not in ops:
+            where = (
+                (*body_path, "op", "choice", offset)
+                if isinstance(op, Choice)
+                else (*body_path, "op")
+            )
+            known = ", ".join(ops) or "none"
+            raise SpecError(
+                doc.locate(where), f"{stage}: no op named '{name}' in ops (ops: {known})"
+            )
+    if isinstance(op, Choice):
+        choices.append(op)
+    takes = {knob for name in names for knob in block_knobs(ops[name][0])}
+    knobs: dict[str, Any] = {}
+    for knob, value in body.items():
+        if knob == "op":
+            continue
+        if knob not in takes:
+            raise SpecError(
+                doc.locate((*body_path, knob), key=True),
+                f"{stage}: no op of this block takes '{knob}'",
+            )
+        knob_path = (*body_path, knob)
+        if is_choice(value):
+            choice = _choice(doc, value, knob_path, f"{stage}.{knob}", index, knob, divisor)
+            choices.append(choice)
+            knobs[knob] = choice
+        else:
+            _collect(doc, value, knob_path, f"{stage}.{knob}", index, divisor, choices)
+            knobs[knob] = value
+    return SearchedBlock(index, op, knobs)
+
+
+def _collect(
+    doc: Document,
+    node: Any,
+    path: Path,
+    name: str,
+    block: int | None,
+    divisor: int,
+    choices: list[Choice],
+) -> None:
+    if is_choice(node):
+        knob = next((p for p in reversed(path) if isinstance(p, str)), "")
+        choices.append(_choice(doc, node, path, name, block, knob, divisor))
+    elif isinstance(node, dict):
+        in_block_list = len(path) == 2 and path[0] in BLOCK_SECTIONS
+        for key, value in node.items():
+            # under a block's type, the name skips it: s3.kernel, not s3.mbconv.kernel
+            child = name if in_block_list else f"{name}.{key}"
+            _collect(doc, value, (*path, key), child, block, divisor, choices)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _collect(doc, value, (*path, index), f"{name}.{index + 1}", block, divisor, choices)
+
+
+def _choice(
+    doc: Document,
+    node: dict[str, Any],
+    path: Path,
+    name: str,
+    block: int | None,
+    knob: str,
+    divisor: int,
+) -> Choice:
+    choice = read_choice(doc, node, path, name, knob, divisor)
+    return Choice(choice.name, choice.path, choice.options, choice.labels, block, knob)
