@@ -268,7 +268,10 @@ COMMAND_LINE_ERRORS = [
     (["--set", "width=nan"], "--set value 'nan' is not a finite number"),
     (["--set", "width=-inf"], "is not a finite number"),
     (["--set", "classes=true"], "'classes' must be a number"),
-    (["--set", "nope=1"], "the spec has no param 'nope' (params: classes, depth, input, width)"),
+    (
+        ["--set", "nope=1"],
+        "the spec has no param 'nope' (params: classes, classifier_activation, depth, input, width)",
+    ),
     (
         ["--set", "clases=10"],
         "--set clases=10: the spec has no param 'clases'; did you mean 'classes'?",

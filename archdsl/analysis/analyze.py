@@ -70,6 +70,7 @@ class Analysis:
     stages: tuple[GroupStats, ...]
     total: Counts
     peak_activation_bytes: int
+    output_kind: str  # 'probabilities', 'logits' or 'features' (see Graph.output_kind)
 
     @property
     def size_bytes(self) -> int:
@@ -110,6 +111,7 @@ def analyze(graph: Graph) -> Analysis:
         stages=_group(layers, lambda layer: layer.stage, lambda name: "stage"),
         total=_sum(layers),
         peak_activation_bytes=_peak_memory(graph, layers),
+        output_kind=graph.output_kind,
     )
 
 

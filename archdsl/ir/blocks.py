@@ -210,8 +210,9 @@ def lower_flatten(b: BlockContext, x: str) -> str:
 
 
 def lower_activation(b: BlockContext, x: str) -> str:
+    """``fn: none`` makes no layer: ``activation: $classifier_activation`` may be switched off."""
     if b.knob("fn") == "none":
-        raise b.error("activation: none makes no layer; remove the block", "fn")
+        return x
     b.knobs.update(fn=b.knob("fn"))
     return b.one("activation", None, [x], fn=b.knob("fn"))
 

@@ -51,6 +51,8 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
         names = _default_names(section, entries)
         for index, entry in enumerate(entries):
             x = _expand_entry(doc, graph, settings, section, index, entry, names[index], x)
+    if len(graph.nodes) == 1:
+        raise SpecError(doc.locate(("stages",), key=True), "the network makes no layers")
     return Graph(
         name=data["name"],
         title=data.get("title", data["name"]),
@@ -107,6 +109,8 @@ def _expand_entry(
         first_node = len(graph.nodes)
         output = LOWERINGS[block_type](context, x)
         if len(graph.nodes) == first_node:
+            if block_type == "activation":  # fn: none, the identity: no layer, no box
+                continue
             raise context.error("block makes no layers")
         graph.blocks.append(Block(name, block_type, stage, dict(context.knobs), (x,), output, path))
         x = output

@@ -76,6 +76,30 @@ class Graph:
     def output(self) -> str:
         return self.nodes[-1].name
 
+    @property
+    def output_kind(self) -> str:
+        """What the output holds: 'probabilities', 'logits' or 'features'.
+
+        'probabilities' when it is a softmax or a sigmoid, 'logits' when it is a dense or
+        1x1-conv classifier's raw scores (a loss then needs ``from_logits=True``), else
+        'features'. Dropout and flatten after the classifier change nothing.
+        """
+        node = self.nodes[-1]
+        flattened = False
+        while node.op in ("dropout", "flatten") and node.inputs:
+            flattened = flattened or node.op == "flatten"
+            node = self.node(split_ref(node.inputs[0])[0])
+        if node.op == "activation" and node.attrs.get("fn") in ("softmax", "sigmoid"):
+            return "probabilities"
+        if node.op == "dense" or node.op == "conv2d" and flattened:
+            return "logits"
+        return "features"
+
+    @property
+    def from_logits(self) -> bool:
+        """Whether a classification loss on this model's output needs ``from_logits=True``."""
+        return self.output_kind == "logits"
+
     def node(self, name: str) -> Node:
         return self._by_name[name]
 

@@ -50,6 +50,7 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "title": analysis.title,
         "input_shape": list(analysis.input_shape),
         "output_shape": list(analysis.output_shape),
+        "output_kind": analysis.output_kind,
         "params": {
             "total": total.params,
             "trainable": total.trainable,

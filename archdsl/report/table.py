@@ -24,6 +24,18 @@ def _rows(analysis: Analysis, level: str) -> list[tuple[str, str, str, Counts, s
     ]
 
 
+OUTPUT_NOTES = {
+    "probabilities": "probabilities: softmax or sigmoid applied; train without from_logits",
+    "logits": "logits: no softmax; train with from_logits=True",
+    "features": "features",
+}
+
+
+def output_text(analysis: Analysis) -> str:
+    """'1000 (logits: no softmax; ...)': the output's shape and what it holds."""
+    return f"{shape_text(analysis.output_shape)} ({OUTPUT_NOTES[analysis.output_kind]})"
+
+
 def _stage_label(stage: str) -> str:
     return f"stage {stage[1:]}" if stage.startswith("s") and stage[1:].isdigit() else stage
 
@@ -51,7 +63,7 @@ def to_table(analysis: Analysis, level: str) -> str:
     rule = "-" * len(header)
     lines = [
         f"{analysis.name}: {analysis.title}",
-        f"input {shape_text(analysis.input_shape)} -> output {shape_text(analysis.output_shape)}",
+        f"input {shape_text(analysis.input_shape)} -> output {output_text(analysis)}",
         "",
         header,
         rule,
@@ -80,7 +92,7 @@ def to_markdown(analysis: Analysis, level: str) -> str:
     lines = [
         f"## {analysis.name}: {analysis.title}",
         "",
-        f"Input {shape_text(analysis.input_shape)}, output {shape_text(analysis.output_shape)}.",
+        f"Input {shape_text(analysis.input_shape)}, output {output_text(analysis)}.",
         "",
         f"| name | {kind} | stage | output | params | MACs |",
         "|---|---|---|---|---:|---:|",
