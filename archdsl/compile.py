@@ -8,7 +8,7 @@ from archdsl.ir.expand import expand
 from archdsl.ir.graph import Graph
 from archdsl.spec.document import Document
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
-from archdsl.spec.params import Override, apply_params
+from archdsl.spec.params import Override, apply_params, check_outputs
 from archdsl.spec.schema import check_schema
 from archdsl.spec.source import load_document
 
@@ -22,6 +22,7 @@ def check_document(doc: Document, overrides: Iterable[Override] = ()) -> Documen
     check_schema(doc)
     resolved, origins = apply_params(doc, tuple(overrides))
     check_schema(resolved, origins)
+    check_outputs(resolved, origins)
     return resolved
 
 

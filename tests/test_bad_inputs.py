@@ -270,7 +270,7 @@ COMMAND_LINE_ERRORS = [
     (["--set", "classes=true"], "'classes' must be a number"),
     (
         ["--set", "nope=1"],
-        "the spec has no param 'nope' (params: classes, classifier_activation, depth, input, width)",
+        "the spec has no param 'nope' (params: classes, classifier_activation, depth, features_only, include_top, input, pooling, width)",
     ),
     (
         ["--set", "clases=10"],

@@ -71,6 +71,8 @@ class Analysis:
     total: Counts
     peak_activation_bytes: int
     output_kind: str  # 'probabilities', 'logits' or 'features' (see Graph.output_kind)
+    # (name, layer, shape) of every output: one, or one per stage end with features_only
+    outputs: tuple[tuple[str, str, Shape], ...] = ()
 
     @property
     def size_bytes(self) -> int:
@@ -112,6 +114,10 @@ def analyze(graph: Graph) -> Analysis:
         total=_sum(layers),
         peak_activation_bytes=_peak_memory(graph, layers),
         output_kind=graph.output_kind,
+        outputs=tuple(
+            (name, ref, graph.node(split_ref(ref)[0]).outputs[split_ref(ref)[1]])
+            for name, ref in graph.outputs
+        ),
     )
 
 
@@ -151,13 +157,14 @@ def _peak_memory(graph: Graph, layers: Sequence[LayerStats]) -> int:
     """Largest sum of live activations while running the layers one after another.
 
     A layer's output lives from the step that makes it until its last consumer has run;
-    the final output lives to the end.
+    the outputs live to the end.
     """
     last_use = {node.name: index for index, node in enumerate(graph.nodes)}
     for index, node in enumerate(graph.nodes):
         for ref in node.inputs:
             last_use[split_ref(ref)[0]] = index
-    last_use[graph.output] = len(graph.nodes)
+    for _, ref in graph.outputs:
+        last_use[split_ref(ref)[0]] = len(graph.nodes)
     frees: dict[int, int] = {}
     live = peak = 0
     for index, layer in enumerate(layers):

@@ -61,7 +61,29 @@ def block_diagram(
     for group in groups:
         for ref in group.blocks[0].inputs:
             dot.edge(group_of_output[ref], group.id)
+    _draw_outputs(dot, graph, group_of_output)
     return dot.source
+
+
+def _draw_outputs(dot: graphviz.Digraph, graph: Graph, sources: dict[str, str]) -> None:
+    """Several outputs (features_only): an ellipse per output, named, fed by its producer.
+
+    ``sources`` maps an output reference to the diagram node that draws its producer;
+    outputs whose producer is not drawn are left out.
+    """
+    if not graph.named_outputs:
+        return
+    for name, ref in graph.named_outputs:
+        if ref not in sources:
+            continue
+        shape = graph.node(split_ref(ref)[0]).outputs[split_ref(ref)[1]]
+        label = rf"output {name}\n{shape_text(shape)}"
+        beside = graphviz.Digraph()
+        beside.attr(rank="same")  # beside its producer, so the main column stays straight
+        beside.node(sources[ref])
+        beside.node(f"output-{name}", label=label, shape="ellipse", fillcolor="#eeeeee")
+        dot.subgraph(beside)
+        dot.edge(sources[ref], f"output-{name}", style="dashed")
 
 
 def fold_groups(blocks: Iterable[Block]) -> list[Group]:
@@ -129,6 +151,12 @@ def layer_diagram(
             if node.op == "add" and source.block != node.block:
                 attrs.update(style="dashed", color="#d35400", penwidth="1.5")
             dot.edge(producer, node.name, **attrs)
+    drawn = {node.name for block in chosen for node in members[block.name]}
+    _draw_outputs(
+        dot,
+        graph,
+        {ref: split_ref(ref)[0] for _, ref in graph.outputs if split_ref(ref)[0] in drawn},
+    )
     return dot.source
 
 

@@ -142,7 +142,11 @@ def to_keras(graph: Graph) -> keras.Model:
             outputs.update({f"{node.name}:{i}": tensor for i, tensor in enumerate(result)})
         else:
             outputs[node.name] = result
-    return keras.Model(outputs[first.name], _output(outputs, graph.output), name=graph.name)
+    if graph.named_outputs:  # features_only: a dict of stage-end feature maps, s1, s2, ...
+        result: Any = {name: _output(outputs, ref) for name, ref in graph.named_outputs}
+    else:
+        result = _output(outputs, graph.output)
+    return keras.Model(outputs[first.name], result, name=graph.name)
 
 
 def _output(outputs: Mapping[str, Any], ref: str) -> Any:

@@ -81,6 +81,10 @@ def run(args: argparse.Namespace) -> int:
     from archdsl.analysis.analyze import analyze
 
     graph = graph_from(args)
+    if args.export and graph.named_outputs:
+        raise SpecError(
+            None, "--export writes single-output models; features_only gives one per stage end"
+        )
     analysis = analyze(graph)
     path = args.output or f"{graph.name}.keras"
     folder = os.path.dirname(os.path.abspath(path))
@@ -129,7 +133,7 @@ def _check(model: keras.Model, analysis: Analysis) -> None:
         ("total parameters", model.count_params(), analysis.total.params),
         ("trainable parameters", trainable, analysis.total.trainable),
         ("non-trainable parameters", non_trainable, analysis.total.non_trainable),
-        ("output shape", tuple(model.output_shape[1:]), tuple(analysis.output_shape)),
+        ("output shapes", _keras_shapes(model), [shape for _, _, shape in analysis.outputs]),
     ]
     wrong = [
         f"{what}: Keras {ours}, analyzer {theirs}"
@@ -142,14 +146,27 @@ def _check(model: keras.Model, analysis: Analysis) -> None:
         )
 
 
+def _keras_shapes(model: keras.Model) -> list[tuple[int, ...]]:
+    """The model's output shapes without the batch dimension, one or several."""
+    shapes = model.output_shape
+    several = isinstance(shapes, list) and shapes and isinstance(shapes[0], tuple)
+    return [tuple(shape[1:]) for shape in (shapes if several else [shapes])]
+
+
 def _summary_line(analysis: Analysis) -> str:
     total = analysis.total
     return (
         f"{analysis.name}: {len(analysis.layers) - 1} layers, {total.params:,} parameters"
         f" ({total.trainable:,} trainable, {total.non_trainable:,} non-trainable),"
-        f" {total.macs:,} MACs, output {list(analysis.output_shape)};"
+        f" {total.macs:,} MACs, {_outputs_text(analysis)};"
         " Keras and the analyzer agree"
     )
+
+
+def _outputs_text(analysis: Analysis) -> str:
+    if len(analysis.outputs) == 1:
+        return f"output {list(analysis.output_shape)}"
+    return "outputs " + ", ".join(f"{name} {list(shape)}" for name, _, shape in analysis.outputs)
 
 
 def _write_saved_model(model: keras.Model, folder: str) -> str:

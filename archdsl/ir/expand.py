@@ -46,13 +46,20 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
     )[0]
     graph.blocks.append(Block("input", "input", "input", {"shape": input_shape}, (), x, ("input",)))
     graph.claim_block("input", "input", doc.locate(("input",)))
+    stage_ends: list[tuple[str, str]] = []
     for section in BLOCK_SECTIONS:
         entries = data.get(section) or []
         names = _default_names(section, entries)
-        for index, entry in enumerate(entries):
+        for index, entry in enumerate(entries[: _kept(section, entries, params)]):
             x = _expand_entry(doc, graph, settings, section, index, entry, names[index], x)
+            if section == "stages":
+                stage_ends.append((f"s{index + 1}", x))
     if len(graph.nodes) == 1:
         raise SpecError(doc.locate(("stages",), key=True), "the network makes no layers")
+    if params["pooling"] != "none" and not params["features_only"]:
+        pool = {"global_pool": {"kind": params["pooling"], "name": f"{params['pooling']}_pool"}}
+        head = len(data.get("head") or [])
+        x = _expand_entry(doc, graph, settings, "head", head, pool, "", x)
     return Graph(
         name=data["name"],
         title=data.get("title", data["name"]),
@@ -60,7 +67,23 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
         nodes=tuple(graph.nodes),
         blocks=tuple(graph.blocks),
         params=dict(params),
+        named_outputs=tuple(stage_ends) if params["features_only"] else (),
     )
+
+
+def _kept(section: str, entries: list[dict[str, Any]], params: dict[str, Any]) -> int:
+    """How many of a section's entries the network keeps.
+
+    ``features_only`` drops the head; ``include_top: false`` keeps the head's leading
+    convolutions (MobileNetV2's 1x1 to 1280, EfficientNet's top conv), as
+    keras.applications does, and drops the rest: pooling, dropout, classifier.
+    """
+    if section != "head" or params["include_top"] and not params["features_only"]:
+        return len(entries)
+    if params["features_only"]:
+        return 0
+    convolutions = [next(iter(entry)) in REPEATABLE for entry in entries]
+    return convolutions.index(False) if False in convolutions else len(entries)
 
 
 def _default_names(section: str, entries: list[dict[str, Any]]) -> list[str]:

@@ -71,9 +71,18 @@ class Graph:
     nodes: tuple[Node, ...]
     blocks: tuple[Block, ...]
     params: Mapping[str, Any] = field(default_factory=dict)
+    # (name, node reference) of each output when there are several (features_only: one
+    # per stage end, named s1, s2, ...); empty for the usual single output, the last node.
+    named_outputs: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def outputs(self) -> tuple[tuple[str, str], ...]:
+        """(name, node reference) of every output; one output is named after its layer."""
+        return self.named_outputs or ((self.nodes[-1].name, self.nodes[-1].name),)
 
     @property
     def output(self) -> str:
+        """The last layer: the output of a single-output graph."""
         return self.nodes[-1].name
 
     @property
@@ -84,6 +93,8 @@ class Graph:
         1x1-conv classifier's raw scores (a loss then needs ``from_logits=True``), else
         'features'. Dropout and flatten after the classifier change nothing.
         """
+        if self.named_outputs:
+            return "features"
         node = self.nodes[-1]
         flattened = False
         while node.op in ("dropout", "flatten") and node.inputs:

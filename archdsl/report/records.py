@@ -51,6 +51,10 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
         "input_shape": list(analysis.input_shape),
         "output_shape": list(analysis.output_shape),
         "output_kind": analysis.output_kind,
+        "outputs": [
+            {"name": name, "layer": layer, "shape": list(shape)}
+            for name, layer, shape in analysis.outputs
+        ],
         "params": {
             "total": total.params,
             "trainable": total.trainable,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 
 from archdsl.analysis.analyze import Analysis, Counts
@@ -32,8 +33,15 @@ OUTPUT_NOTES = {
 
 
 def output_text(analysis: Analysis) -> str:
-    """'1000 (logits: no softmax; ...)': the output's shape and what it holds."""
-    return f"{shape_text(analysis.output_shape)} ({OUTPUT_NOTES[analysis.output_kind]})"
+    """'output 1000 (logits: no softmax; ...)': the output's shape and what it holds.
+
+    Several outputs (features_only) are listed by name: 'outputs s1=112x112x16, s2=...'.
+    """
+    note = OUTPUT_NOTES[analysis.output_kind]
+    if len(analysis.outputs) > 1:
+        shapes = ", ".join(f"{name}={shape_text(shape)}" for name, _, shape in analysis.outputs)
+        return f"outputs {shapes} ({note})"
+    return f"output {shape_text(analysis.output_shape)} ({note})"
 
 
 def _stage_label(stage: str) -> str:
@@ -63,7 +71,11 @@ def to_table(analysis: Analysis, level: str) -> str:
     rule = "-" * len(header)
     lines = [
         f"{analysis.name}: {analysis.title}",
-        f"input {shape_text(analysis.input_shape)} -> output {output_text(analysis)}",
+        *textwrap.wrap(
+            f"input {shape_text(analysis.input_shape)} -> {output_text(analysis)}",
+            100,
+            subsequent_indent="  ",
+        ),
         "",
         header,
         rule,
@@ -92,7 +104,7 @@ def to_markdown(analysis: Analysis, level: str) -> str:
     lines = [
         f"## {analysis.name}: {analysis.title}",
         "",
-        f"Input {shape_text(analysis.input_shape)}, output {output_text(analysis)}.",
+        f"Input {shape_text(analysis.input_shape)}, {output_text(analysis)}.",
         "",
         f"| name | {kind} | stage | output | params | MACs |",
         "|---|---|---|---|---:|---:|",

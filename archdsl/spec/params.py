@@ -12,8 +12,15 @@ from typing import Any
 from archdsl.errors import SpecError
 from archdsl.spec.document import Document, Path
 
-# Multipliers every spec has, declared or not.
-BUILTIN_PARAMS: dict[str, float] = {"width": 1.0, "depth": 1.0}
+# Params every spec has, declared or not: the multipliers, and what the network ends in
+# (as keras.applications' include_top and pooling, and timm's features_only).
+BUILTIN_PARAMS: dict[str, Any] = {
+    "width": 1.0,
+    "depth": 1.0,
+    "include_top": True,
+    "pooling": "none",
+    "features_only": False,
+}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _INPUT = re.compile(r"^(\d+)(?:x(\d+))?(?:x(\d+))?$")
 # Longest --set NAME=VALUE accepted: no real value comes near it, and every message quotes it.
@@ -110,6 +117,24 @@ def apply_params(
             origins[("input", i)] = f"from {label}"
     _check_used(doc, declared)
     return Document(new_data, doc.file, doc.text, doc.values, doc.keys), origins
+
+
+def check_outputs(doc: Document, origins: dict[Path, str]) -> None:
+    """``pooling`` ends a network without its head: with the head it would be ignored."""
+    params = doc.data["params"]
+    if params["pooling"] == "none" or not params["include_top"] and not params["features_only"]:
+        return
+    path = ("params", "pooling")
+    note = f" ({origins[path]})" if path in origins else ""
+    reason = (
+        "features_only has one output per stage end, and none is pooled"
+        if params["features_only"]
+        else "pooling needs include_top: false (with its head the network ends in the head)"
+    )
+    raise SpecError(
+        None if path in origins else doc.locate(path, key=True),
+        f"pooling: {params['pooling']}{note}: {reason}",
+    )
 
 
 def _check_used(doc: Document, declared: dict[str, Any]) -> None:
