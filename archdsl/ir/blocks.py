@@ -63,7 +63,7 @@ def lower_mbconv(b: BlockContext, x: str) -> str:
     expansion = ratio(b.knob("expansion"))
     if math.isinf(expansion):
         raise b.error(f"expansion {b.knob('expansion')} divides by zero", "expansion")
-    kernel, activation = int(b.knob("kernel")), b.knob("activation")
+    kernel, activation, bias = int(b.knob("kernel")), b.knob("activation"), bool(b.knob("bias"))
     expanded = in_channels
     if expansion != 1:
         wanted = in_channels * expansion
@@ -73,12 +73,13 @@ def lower_mbconv(b: BlockContext, x: str) -> str:
         )
         if expanded < 1:
             raise b.error(f"expansion {b.knob('expansion')} leaves no channels", "expansion")
-        x = b.bn_act("expand", b.conv("expand", x, expanded), activation)
-    x = b.bn_act("dw", b.dw("dw", x, kernel, b.stride), activation)
+    if expansion != 1 or b.knob("expand_conv") == "always":
+        x = b.bn_act("expand", b.conv("expand", x, expanded, bias=bias), activation)
+    x = b.bn_act("dw", b.dw("dw", x, kernel, b.stride, bias=bias), activation)
     se_channels = 0
     if float(b.knob("se")) > 0:
         se_channels, x = _squeeze_excite(b, x, in_channels, expanded)
-    x = b.bn("project_bn", b.conv("project", x, filters))
+    x = b.bn("project_bn", b.conv("project", x, filters, bias=bias))
     shortcut = _shortcut(b, block_input, x)
     residual = shortcut is not None
     if shortcut is not None:
@@ -162,23 +163,25 @@ def lower_shuffle(b: BlockContext, x: str) -> str:
             " (make the stage's first unit stride 2, or match the filters)",
             "filters",
         )
+    bias = bool(b.knob("bias"))
     if b.stride == 1:
         left, right = b.add("split", "split", [x], groups=2)
     else:
-        left = b.bn("b1_dw_bn", b.dw("b1_dw", x, kernel, b.stride))
-        left = b.bn_act("b1_pw", b.conv("b1_pw", left, half), b.knob("activation"))
+        left = b.bn("b1_dw_bn", b.dw("b1_dw", x, kernel, b.stride, bias=bias))
+        left = b.bn_act("b1_pw", b.conv("b1_pw", left, half, bias=bias), b.knob("activation"))
         right = x
-    right = _shuffle_branch(b, right, half, kernel)
-    merged = b.one("concat", "concat", [left, right])
+    right = _shuffle_branch(b, right, half, kernel, bias)
+    order = [left, right] if b.knob("concat_order") == "shortcut_first" else [right, left]
+    merged = b.one("concat", "concat", order)
     return b.one("channel_shuffle", "shuffle", [merged], groups=groups)
 
 
-def _shuffle_branch(b: BlockContext, x: str, channels: int, kernel: int) -> str:
+def _shuffle_branch(b: BlockContext, x: str, channels: int, kernel: int, bias: bool) -> str:
     """1x1 + BN + act, depthwise kxk + BN, 1x1 + BN + act: ShuffleNetV2's branch 2."""
     activation = b.knob("activation")
-    x = b.bn_act("b2_pw1", b.conv("b2_pw1", x, channels), activation)
-    x = b.bn("b2_dw_bn", b.dw("b2_dw", x, kernel, b.stride))
-    return b.bn_act("b2_pw2", b.conv("b2_pw2", x, channels), activation)
+    x = b.bn_act("b2_pw1", b.conv("b2_pw1", x, channels, bias=bias), activation)
+    x = b.bn("b2_dw_bn", b.dw("b2_dw", x, kernel, b.stride, bias=bias))
+    return b.bn_act("b2_pw2", b.conv("b2_pw2", x, channels, bias=bias), activation)
 
 
 def lower_pool(b: BlockContext, x: str) -> str:
