@@ -47,11 +47,12 @@ class Settings(builder.Settings):
 
 
 def _spatial(size: int, kernel: int, stride: int, padding: str) -> int:
-    return -(-size // stride) if padding == "same" else (size - kernel) // stride + 1
+    same = padding in ("same", "symmetric")  # symmetric (odd kernels only) keeps same's sizes
+    return -(-size // stride) if same else (size - kernel) // stride + 1
 
 
 def _fits(shape: Shape, kernel: int, padding: str) -> bool:
-    return padding == "same" or (shape.h >= kernel and shape.w >= kernel)
+    return padding in ("same", "symmetric") or (shape.h >= kernel and shape.w >= kernel)
 
 
 def _window(shape: Shape, kernel: int, stride: int, padding: str, channels: int) -> Shape:
@@ -94,7 +95,7 @@ def _windowed_args(
     if smallest >= kernel + (kernel - 1) * s.repeats(args) and draw(st.booleans()):
         args["padding"] = "valid"
     elif draw(st.booleans()):
-        args["padding"] = "same"
+        args["padding"] = draw(st.sampled_from(["same", "symmetric"] if kernel % 2 else ["same"]))
     return args
 
 
@@ -177,6 +178,7 @@ def mbconv_block(draw: st.DrawFn, shape: Shape, s: Settings) -> tuple[dict, Shap
     _optional(draw, args, "expansion", st.sampled_from(expansions))
     _optional(draw, args, "expand_round", st.sampled_from(["round", "make_divisible"]))
     _optional(draw, args, "expand_conv", st.sampled_from(["auto", "always"]))
+    _optional(draw, args, "padding", st.sampled_from(["same", "symmetric"]))
     _optional(draw, args, "bias", st.booleans())
     _optional(draw, args, "se", st.sampled_from([0, 0.25, 0.5]))
     _optional(draw, args, "se_base", st.sampled_from(["input", "expanded"]))
@@ -202,6 +204,7 @@ def shuffle_block(draw: st.DrawFn, shape: Shape, s: Settings) -> tuple[dict, Sha
     _optional(draw, args, "groups", st.sampled_from(groups))
     _optional(draw, args, "concat_order", st.sampled_from(["shortcut_first", "branch_first"]))
     _optional(draw, args, "bias", st.booleans())
+    _optional(draw, args, "padding", st.sampled_from(["same", "symmetric"]))
     _optional(draw, args, "activation", st.sampled_from(ACTIVATIONS))
     _optional(draw, args, "bn", bn_options)
     return {"shuffle": args}, _repeat_shapes(shape, {**args, "padding": "same"}, s, args["filters"])
@@ -218,7 +221,9 @@ def pool_block(draw: st.DrawFn, shape: Shape, s: Settings) -> tuple[dict, Shape]
     _optional(draw, args, "stride", st.integers(1, 3))
     size = args.get("size", 2)
     padding = "valid" if _fits(shape, size, "valid") and draw(st.booleans()) else "same"
-    if padding == "valid" or draw(st.booleans()):
+    if padding == "same" and size % 2 and draw(st.booleans()):
+        padding = "symmetric"
+    if padding != "same" or draw(st.booleans()):
         args["padding"] = padding
     return {"pool": args}, _window(shape, size, args.get("stride", size), padding, shape.c)
 

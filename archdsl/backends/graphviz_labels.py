@@ -130,6 +130,8 @@ def layer_op_text(node: Node) -> str:
     if op == "depthwise_conv2d":
         multiplier = int(attrs["depth_multiplier"])
         return f"DepthwiseConv {_window(attrs)}" + (f", x{multiplier}" if multiplier > 1 else "")
+    if op == "pad":
+        return f"Pad {attrs['pad']} ({'zeros' if attrs['fill'] == 'zero' else attrs['fill']})"
     if op == "pool":
         return f"{str(attrs['kind']).capitalize()}Pool {_window(attrs, key='size')}"
     if op == "global_pool":

@@ -14,7 +14,7 @@ from typing import Any
 
 import keras
 
-from archdsl.backends.keras_layers import ChannelShuffle, ChannelSplit, hard_sigmoid
+from archdsl.backends.keras_layers import ChannelShuffle, ChannelSplit, MinPadding2D, hard_sigmoid
 from archdsl.ir.graph import Graph, Node
 
 
@@ -72,6 +72,14 @@ def _activation(attrs: Mapping[str, Any], name: str) -> keras.layers.Layer:
     raise KerasBackendError(f"layer '{name}': unknown activation '{fn}'")
 
 
+def _pad(attrs: Mapping[str, Any], name: str) -> keras.layers.Layer:
+    if attrs["fill"] == "zero":
+        return keras.layers.ZeroPadding2D(attrs["pad"], name=name)
+    if attrs["fill"] == "-inf":
+        return MinPadding2D(attrs["pad"], name=name)
+    raise KerasBackendError(f"layer '{name}': unknown padding fill '{attrs['fill']}'")
+
+
 def _pool(attrs: Mapping[str, Any], name: str) -> keras.layers.Layer:
     kinds = {"avg": keras.layers.AveragePooling2D, "max": keras.layers.MaxPooling2D}
     return _kind(kinds, attrs, name)(
@@ -100,6 +108,7 @@ LAYERS: dict[str, LayerFactory] = {
     "concat": lambda attrs, name: keras.layers.Concatenate(axis=-1, name=name),
     "split": lambda attrs, name: ChannelSplit(attrs["groups"], name=name),
     "channel_shuffle": lambda attrs, name: ChannelShuffle(attrs["groups"], name=name),
+    "pad": _pad,
     "pool": _pool,
     "global_pool": _global_pool,
     "dense": lambda attrs, name: keras.layers.Dense(

@@ -1,4 +1,5 @@
-"""What Keras lacks: ShuffleNet's channel split and shuffle, and an exact hard sigmoid.
+"""What Keras lacks: ShuffleNet's channel split and shuffle, an exact hard sigmoid, and
+padding with -inf (PyTorch's padded max pooling).
 
 Written with ``keras.ops`` only, so they run on any Keras backend, and registered under
 the package ``archdsl`` (``archdsl>ChannelSplit``, ...) so that a saved ``.keras`` file
@@ -82,3 +83,28 @@ class ChannelShuffle(keras.layers.Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "groups": self.groups}
+
+
+@keras.saving.register_keras_serializable(package="archdsl")
+class MinPadding2D(keras.layers.Layer):
+    """Pad height and width by ``pad`` on every side with -inf (NHWC).
+
+    A valid max pool after it is PyTorch's ``MaxPool2d(padding=pad)``: a pad never wins.
+    ``ZeroPadding2D`` would let a zero win over negative inputs.
+    """
+
+    def __init__(self, pad: int = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pad = int(pad)
+
+    def call(self, inputs: Any) -> Any:
+        p = self.pad
+        return ops.pad(inputs, ((0, 0), (p, p), (p, p), (0, 0)), constant_values=float("-inf"))
+
+    def compute_output_shape(self, input_shape: tuple[int | None, ...]) -> tuple:
+        batch, height, width, channels = input_shape
+        grow = [None if d is None else d + 2 * self.pad for d in (height, width)]
+        return (batch, *grow, channels)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "pad": self.pad}

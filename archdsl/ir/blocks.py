@@ -64,6 +64,7 @@ def lower_mbconv(b: BlockContext, x: str) -> str:
     if math.isinf(expansion):
         raise b.error(f"expansion {b.knob('expansion')} divides by zero", "expansion")
     kernel, activation, bias = int(b.knob("kernel")), b.knob("activation"), bool(b.knob("bias"))
+    padding = b.knob("padding")
     expanded = in_channels
     if expansion != 1:
         wanted = in_channels * expansion
@@ -75,7 +76,7 @@ def lower_mbconv(b: BlockContext, x: str) -> str:
             raise b.error(f"expansion {b.knob('expansion')} leaves no channels", "expansion")
     if expansion != 1 or b.knob("expand_conv") == "always":
         x = b.bn_act("expand", b.conv("expand", x, expanded, bias=bias), activation)
-    x = b.bn_act("dw", b.dw("dw", x, kernel, b.stride, bias=bias), activation)
+    x = b.bn_act("dw", b.dw("dw", x, kernel, b.stride, bias=bias, padding=padding), activation)
     se_channels = 0
     if float(b.knob("se")) > 0:
         se_channels, x = _squeeze_excite(b, x, in_channels, expanded)
@@ -163,34 +164,37 @@ def lower_shuffle(b: BlockContext, x: str) -> str:
             " (make the stage's first unit stride 2, or match the filters)",
             "filters",
         )
-    bias = bool(b.knob("bias"))
+    bias, padding = bool(b.knob("bias")), b.knob("padding")
     if b.stride == 1:
         left, right = b.add("split", "split", [x], groups=2)
     else:
-        left = b.bn("b1_dw_bn", b.dw("b1_dw", x, kernel, b.stride, bias=bias))
+        left = b.bn("b1_dw_bn", b.dw("b1_dw", x, kernel, b.stride, bias=bias, padding=padding))
         left = b.bn_act("b1_pw", b.conv("b1_pw", left, half, bias=bias), b.knob("activation"))
         right = x
-    right = _shuffle_branch(b, right, half, kernel, bias)
+    right = _shuffle_branch(b, right, half, kernel, bias, padding)
     order = [left, right] if b.knob("concat_order") == "shortcut_first" else [right, left]
     merged = b.one("concat", "concat", order)
     return b.one("channel_shuffle", "shuffle", [merged], groups=groups)
 
 
-def _shuffle_branch(b: BlockContext, x: str, channels: int, kernel: int, bias: bool) -> str:
+def _shuffle_branch(
+    b: BlockContext, x: str, channels: int, kernel: int, bias: bool, padding: str
+) -> str:
     """1x1 + BN + act, depthwise kxk + BN, 1x1 + BN + act: ShuffleNetV2's branch 2."""
     activation = b.knob("activation")
     x = b.bn_act("b2_pw1", b.conv("b2_pw1", x, channels, bias=bias), activation)
-    x = b.bn("b2_dw_bn", b.dw("b2_dw", x, kernel, b.stride, bias=bias))
+    x = b.bn("b2_dw_bn", b.dw("b2_dw", x, kernel, b.stride, bias=bias, padding=padding))
     return b.bn_act("b2_pw2", b.conv("b2_pw2", x, channels, bias=bias), activation)
 
 
 def lower_pool(b: BlockContext, x: str) -> str:
-    size = int(b.knob("size"))
+    size, kind = int(b.knob("size")), b.knob("kind")
     stride = int(b.args.get("stride") or size)
-    b.knobs.update(kind=b.knob("kind"), size=size, stride=stride)
-    return b.one(
-        "pool", None, [x], kind=b.knob("kind"), size=size, stride=stride, padding=b.knob("padding")
-    )
+    b.knobs.update(kind=kind, size=size, stride=stride)
+    # PyTorch's pools: max never picks a pad (TF's same agrees), avg counts the zeros (it does not)
+    fill = "-inf" if kind == "max" else "zero"
+    x, padding = b.pad(None, x, size, stride, b.knob("padding"), fill, explicit=kind == "avg")
+    return b.one("pool", None, [x], kind=kind, size=size, stride=stride, padding=padding)
 
 
 def lower_global_pool(b: BlockContext, x: str) -> str:

@@ -212,6 +212,7 @@ class BlockContext:
         bias: bool = False,
         padding: str = "same",
     ) -> str:
+        x, padding = self.pad(role, x, kernel, stride, padding)
         return self.one(
             "conv2d",
             role,
@@ -235,6 +236,7 @@ class BlockContext:
         bias: bool = False,
         padding: str = "same",
     ) -> str:
+        x, padding = self.pad(role, x, kernel, stride, padding)
         return self.one(
             "depthwise_conv2d",
             role,
@@ -245,6 +247,35 @@ class BlockContext:
             bias=bias,
             padding=padding,
         )
+
+    def pad(
+        self,
+        role: str | None,
+        x: str,
+        kernel: int,
+        stride: int,
+        padding: str,
+        fill: str = "zero",
+        explicit: bool = False,
+    ) -> tuple[str, str]:
+        """``x`` and the padding a window op takes after ``padding: symmetric`` is lowered.
+
+        Symmetric padding (PyTorch's padding=kernel//2) equals same at stride 1 or kernel 1
+        (unless ``explicit``: an average pool counts the padded zeros, where same does not);
+        otherwise it becomes an explicit ``ROLE_pad`` node of (kernel-1)/2 on every side and
+        a valid window, as keras.applications writes its own explicit padding.
+        """
+        if padding != "symmetric":
+            return x, padding
+        if kernel % 2 == 0:
+            raise self.error(
+                f"padding: symmetric pads (size-1)/2 on every side, so it needs an odd window, not {kernel}x{kernel}",
+                "padding",
+            )
+        if kernel == 1 or (stride == 1 and not explicit):
+            return x, "same"
+        name = f"{role}_pad" if role else "pad"
+        return self.one("pad", name, [x], pad=(kernel - 1) // 2, fill=fill), "valid"
 
     def bn(self, role: str, x: str) -> str:
         """BatchNorm with the block's settings merged over the spec's defaults (none for bn: false)."""

@@ -91,6 +91,11 @@ def _pool_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
     )
 
 
+def _pad_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
+    h, w, c = _image(ins)
+    return [(h + 2 * attrs["pad"], w + 2 * attrs["pad"], c)]
+
+
 def _same(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
     return [ins[0]]
 
@@ -173,6 +178,7 @@ OPS: dict[str, OpDef] = {
     "concat": OpDef(_concat_shapes, _free),
     "split": OpDef(_split_shapes, _free),
     "channel_shuffle": OpDef(_shuffle_shapes, _free),
+    "pad": OpDef(_pad_shapes, _free),
     "pool": OpDef(_pool_shapes, _free),
     "global_pool": OpDef(_global_pool_shapes, _free),
     "dense": OpDef(_dense_shapes, _dense_cost),
