@@ -79,6 +79,17 @@ class Analysis:
         """Model size on disk at fp32: every parameter, trainable or not."""
         return self.total.params * BYTES_PER_VALUE
 
+    def table(self, level: str = "block") -> str:
+        """The ``archdsl summary`` table: one row per block (or per layer with 'layer')."""
+        from archdsl.report.table import to_table
+
+        if level not in ("block", "layer"):
+            raise ValueError(f"level is 'block' or 'layer', not {level!r}")
+        return to_table(self, level)
+
+    def __str__(self) -> str:
+        return self.table()
+
 
 def analyze(graph: Graph) -> Analysis:
     """Per-layer, per-block, per-stage and total figures for ``graph``.
