@@ -8,7 +8,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from archdsl.commands.common import add_spec_options, graph_from, write_atomically
+from archdsl.commands.common import add_spec_options, default_stem, graph_from, write_atomically
 from archdsl.errors import SpecError
 
 if TYPE_CHECKING:
@@ -65,7 +65,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--output",
         type=_keras_path,
         metavar="PATH",
-        help="the .keras file to write (default: NAME.keras in the current folder)",
+        help="the .keras file to write (default: NAME.keras in the current folder, with each"
+        " --set in the name: NAME_width=0.5.keras)",
     )
     parser.add_argument(
         "--export",
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
             None, "--export writes single-output models; features_only gives one per stage end"
         )
     analysis = analyze(graph)
-    path = args.output or f"{graph.name}.keras"
+    path = args.output or f"{default_stem(graph, args)}.keras"
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise SpecError(None, f"cannot write {path}: the folder {folder} does not exist")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import tempfile
 from collections.abc import Callable
 
@@ -12,7 +13,10 @@ from archdsl.ir.graph import Graph
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 from archdsl.spec.params import parse_override
 
-SPEC_HELP = "a spec file (.yaml or .arch) or the name of a built-in spec (see 'archdsl list')"
+SPEC_HELP = (
+    "a spec file (.yaml or .arch), the name of a built-in spec (see 'archdsl list'),"
+    " or '-' to read the spec from stdin"
+)
 
 
 def add_spec_options(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
@@ -72,6 +76,16 @@ def graph_from(args: argparse.Namespace, spec: str | None = None) -> Graph:
 
     overrides = [parse_override(text) for text in args.overrides]
     return compile_spec(spec or args.spec, overrides, limits_from(args))
+
+
+def default_stem(graph: Graph, args: argparse.Namespace) -> str:
+    """The default output file's name without suffix: the spec's name and its --set values.
+
+    ``mobilenet_v2_width=0.5_classes=10``, so a width-0.5 build does not overwrite the
+    width-1.0 file. Characters a file name should not hold become '-'.
+    """
+    parts = [graph.name, *(text.strip() for text in args.overrides)]
+    return "_".join(re.sub(r"[^A-Za-z0-9._=+-]", "-", part) for part in parts)
 
 
 def write_atomically(path: str, write: Callable[[str], None]) -> None:

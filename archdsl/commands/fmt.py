@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from archdsl.commands.common import write_atomically
+from archdsl.commands.common import add_limit_options, limits_from, write_atomically
 from archdsl.errors import SpecError
 
 DESCRIPTION = """Print SPEC in canonical form: in its own format, or converted with --to.
@@ -49,6 +49,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="write the result to SPEC (or beside it, with the new suffix, when converting)",
     )
     where.add_argument("-o", "--output", metavar="PATH", help="write the result to PATH")
+    add_limit_options(parser, "spec")
     parser.set_defaults(run=run)
 
 
@@ -57,18 +58,25 @@ def run(args: argparse.Namespace) -> int:
     from archdsl.spec import convert
     from archdsl.spec.source import load_document, resolve
 
+    if args.spec == "-":
+        raise SpecError(
+            None,
+            "fmt reads a spec file or a built-in name; '-' (stdin) is for validate,"
+            " summary, build and graph",
+        )
+    limits = limits_from(args)
     path = resolve(args.spec)
     if args.write and not os.path.exists(args.spec):
         raise SpecError(
             None, f"--write needs a spec file; '{args.spec}' is a built-in name (use -o PATH)"
         )
     target = args.to or (convert.format_of(args.output) if args.output else convert.format_of(path))
-    doc = load_document(path)
-    graph = compile_document(doc)
+    doc = load_document(path, limits)
+    graph = compile_document(doc, limits=limits)
     text = convert.write(doc, target)
     check_file = f"{os.path.splitext(path)[0]}.{target}"
-    again = convert.parse(text, check_file)
-    if again.data != doc.data or compile_document(again) != graph:
+    again = convert.parse(text, check_file, limits)
+    if again.data != doc.data or compile_document(again, limits=limits) != graph:
         raise SpecError(
             None,
             f"fmt produced {target} text that does not compile to the same graph as {path}"

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from archdsl.commands.common import add_spec_options, graph_from, write_atomically
+from archdsl.commands.common import add_spec_options, default_stem, graph_from, write_atomically
 from archdsl.errors import SpecError
 from archdsl.ir.graph import Graph
 
@@ -25,7 +25,8 @@ DESCRIPTION = """Draw a spec with graphviz. No TensorFlow is imported.
 The format follows the extension of -o: .svg, .png, .pdf (rendered by graphviz's 'dot'
 program: apt-get install graphviz, brew install graphviz) or .dot (DOT text, which needs
 no graphviz program). '-o -' prints DOT to stdout. Default: NAME.svg for the block
-diagram, NAME_layers.svg for the layer graph, in the current directory.
+diagram, NAME_layers.svg for the layer graph, in the current directory; each --set is
+part of NAME (mobilenet_v2_width=0.5.svg), so drawings of two settings do not collide.
 """
 
 EXAMPLES = """examples:
@@ -67,8 +68,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--blocks",
         metavar="NAMES",
-        help="layer level: draw only these blocks, as NAME, FIRST..LAST or a comma list"
-        " (--blocks s3_b2, --blocks s3_b1..s3_b3); layers feeding them from outside are stubs",
+        help="layer level: draw only these blocks, as NAME, FIRST..LAST or a comma list; a stage"
+        " name is all its blocks (--blocks s3_b2, --blocks s3_b1..s3_b3, --blocks s3);"
+        " layers feeding them from outside are stubs",
     )
     parser.add_argument(
         "--rankdir",
@@ -105,7 +107,10 @@ def run(args: argparse.Namespace) -> int:
     if args.output == "-":
         sys.stdout.write(source)
         return 0
-    path = args.output or f"{graph.name}{'_layers' if args.level == 'layer' else ''}.svg"
+    path = (
+        args.output
+        or f"{default_stem(graph, args)}{'_layers' if args.level == 'layer' else ''}.svg"
+    )
     data = source.encode()
     if fmt != "dot":
         from archdsl.backends.graphviz_render import render
@@ -136,19 +141,29 @@ def output_format(output: str | None) -> str:
 
 
 def select_blocks(graph: Graph, text: str) -> set[str]:
-    """Block names from 'NAME', 'FIRST..LAST' (in graph order, inclusive) or a comma list."""
+    """Block names from 'NAME', 'FIRST..LAST' (in graph order, inclusive) or a comma list.
+
+    A stage's name ('s3') stands for all its blocks: 's3' and 's2..s3' pick whole stages.
+    """
     order = [block.name for block in graph.blocks]
+    stages = [block.stage for block in graph.blocks]
     chosen: set[str] = set()
     for part in text.split(","):
         first, dots, last = part.strip().partition("..")
         ends = [first, last] if dots else [first]
         for name in ends:
-            if name not in order:
+            if name not in order and name not in stages:
                 raise SpecError(
                     None,
-                    f"--blocks: {graph.name} has no block '{name}'; its blocks are {', '.join(order)}",
+                    f"--blocks: {graph.name} has no block or stage '{name}'; its blocks are"
+                    f" {', '.join(order)}",
                 )
-        start, stop = order.index(ends[0]), order.index(ends[-1])
+        start = order.index(ends[0]) if ends[0] in order else stages.index(ends[0])
+        stop = (
+            order.index(ends[-1])
+            if ends[-1] in order
+            else len(stages) - 1 - stages[::-1].index(ends[-1])
+        )
         if stop < start:
             raise SpecError(
                 None, f"--blocks: '{part.strip()}' runs backwards; write {last}..{first}"

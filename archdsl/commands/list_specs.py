@@ -6,12 +6,21 @@ import argparse
 
 from archdsl.errors import SpecError
 
+EXAMPLES = """examples:
+  archdsl list                             # built-in specs and block types
+  archdsl summary mobilenet_v3_small       # then use a listed name as SPEC
+  archdsl fmt mnasnet_a1 --to arch         # see a built-in spec's source
+"""
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "list",
         help="built-in specs and block types",
-        description="List the built-in specs (usable by name wherever SPEC is asked) and the block types.",
+        description="List the built-in specs (usable by name wherever SPEC is asked), with their"
+        " parameters and MACs, and the block types with their knobs.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(run=run)
 

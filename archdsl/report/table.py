@@ -26,7 +26,7 @@ def _rows(analysis: Analysis, level: str) -> list[tuple[str, str, str, Counts, s
 
 
 OUTPUT_NOTES = {
-    "probabilities": "probabilities: softmax or sigmoid applied; train without from_logits",
+    "probabilities": "probabilities: ends in softmax or sigmoid",
     "logits": "logits: no softmax; train with from_logits=True",
     "features": "features",
 }

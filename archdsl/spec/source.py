@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import sys
 from importlib import resources
 
 from archdsl.errors import Location, SpecError
@@ -10,6 +12,9 @@ from archdsl.spec.document import Document
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 
 SPEC_SUFFIXES = (".yaml", ".yml", ".arch")
+STDIN = "<stdin>"
+# The first line of .arch text that is not blank or a comment: 'model NAME ...'.
+_DSL_START = re.compile(r"\A(?:\ufeff)?(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*model[ \t]")
 
 
 def builtin_names() -> list[str]:
@@ -47,6 +52,12 @@ def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
         raise SpecError(start, "is a folder, not a spec file") from None
     except OSError as exc:
         raise SpecError(None, f"cannot read '{path}': {exc.strerror}") from None
+    return decode(raw, path, limits)
+
+
+def decode(raw: bytes, path: str, limits: Limits = DEFAULT_LIMITS) -> str:
+    """``raw`` as text, checked for size, UTF-8 and NUL bytes (a leading BOM is dropped)."""
+    start = Location(path, 1, 1)
     if len(raw) > limits.file_bytes:
         raise SpecError(
             start,
@@ -70,10 +81,20 @@ def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
 
 
 def load_document(spec: str, limits: Limits = DEFAULT_LIMITS) -> Document:
-    """Read SPEC (path or built-in name) with the front end its suffix selects."""
-    path = resolve(spec)
-    text = read_text(path, limits)
-    if path.endswith(".arch"):
+    """Read SPEC (path, built-in name, or '-' for stdin) with the front end it needs.
+
+    A file's suffix selects the front end; text from stdin is DSL when its first line
+    that is not a comment starts with ``model``, else YAML.
+    """
+    if spec == "-":
+        path = STDIN
+        text = decode(sys.stdin.buffer.read(limits.file_bytes + 1), path, limits)
+        dsl = bool(_DSL_START.match(text))
+    else:
+        path = resolve(spec)
+        text = read_text(path, limits)
+        dsl = path.endswith(".arch")
+    if dsl:
         from archdsl.spec.dsl_front import parse_dsl
 
         return parse_dsl(text, path, limits)
