@@ -219,9 +219,9 @@ def test_fmt_writes_only_what_compiles_back(
 
 
 def fmt_command_args(spec: str, write: bool = False) -> object:
-    from argparse import Namespace
+    from archdsl.cli import make_parser
 
-    return Namespace(spec=spec, to=None, write=write, output=None)
+    return make_parser().parse_args(["fmt", spec, *(["--write"] if write else [])])
 
 
 def test_fmt_write_needs_a_file(capsys: pytest.CaptureFixture) -> None:

@@ -272,7 +272,7 @@ def test_default_output_names_and_formats(tmp_path):
         (["-o", "a1.jpg"], "cannot tell the format of 'a1.jpg'"),
         (["--fold", "--level", "layer"], "--fold folds blocks"),
         (["--blocks", "s3_b2"], "--blocks picks blocks"),
-        (["--level", "layer", "--blocks", "s9_b1"], "has no block 's9_b1'"),
+        (["--level", "layer", "--blocks", "s9_b1"], "has no block or stage 's9_b1'"),
         (["--level", "layer", "--blocks", "s3_b2..s3_b1"], "runs backwards"),
         (["-o", "missing/a1.dot"], "cannot write missing/a1.dot: No such file or directory"),
     ],
