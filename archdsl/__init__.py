@@ -11,12 +11,13 @@ Importing archdsl does not import TensorFlow; ``to_keras`` does, on first use.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from archdsl.analysis.analyze import Analysis, analyze
 from archdsl.backends.keras_registry import register_when_keras_loads
-from archdsl.errors import Location, SpecError, source_excerpt
+from archdsl.errors import Location, SpecError, SpecWarning, source_excerpt
 from archdsl.ir.graph import Graph
 from archdsl.spec.params import Override
 
@@ -24,7 +25,16 @@ if TYPE_CHECKING:
     import keras
 
 __version__ = "0.1.0"
-__all__ = ["Analysis", "Graph", "Location", "SpecError", "analyze", "load", "to_keras"]
+__all__ = [
+    "Analysis",
+    "Graph",
+    "Location",
+    "SpecError",
+    "SpecWarning",
+    "analyze",
+    "load",
+    "to_keras",
+]
 
 # Saved .keras files hold archdsl's custom layers: make Keras find them, without importing it.
 register_when_keras_loads()
@@ -45,12 +55,16 @@ def load(spec: str | os.PathLike[str] | Mapping[str, Any], **overrides: Any) -> 
     if isinstance(spec, Mapping):
         doc = _document(spec)
         try:
-            return compile_document(doc, changes)
+            graph = compile_document(doc, changes)
         except SpecError as error:
             if error.location and error.location.file == DICT_FILE and not error.detail:
                 error.detail = source_excerpt(doc.text, error.location.line, error.location.col)
             raise
-    return compile_spec(os.fspath(spec), changes)
+    else:
+        graph = compile_spec(os.fspath(spec), changes)
+    for warning in graph.warnings:
+        warnings.warn(warning, stacklevel=2)
+    return graph
 
 
 DICT_FILE = "<dict>"

@@ -36,6 +36,31 @@ class SpecError(Exception):
         return f"{text}\n{self.detail}" if self.detail else text
 
 
+class SpecWarning(UserWarning):
+    """Legal, but almost always a mistake: ``FILE:LINE:COL: warning: MESSAGE`` on stderr.
+
+    Commands print them and exit 0 (``--no-warnings`` silences them); ``archdsl.load``
+    issues them as Python warnings and keeps them in ``Graph.warnings``.
+    """
+
+    def __init__(self, location: Location, message: str) -> None:
+        super().__init__(message)
+        self.location = location
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.location}: warning: {self.message}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SpecWarning) and (self.location, self.message) == (
+            other.location,
+            other.message,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.location, self.message))
+
+
 def source_excerpt(text: str, line: int, col: int) -> str:
     """The source line and a caret under column ``col``, for syntax errors."""
     lines = text.split("\n")  # only \n ends a line, as parsers count them

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Callable
 
@@ -28,6 +29,12 @@ def add_spec_options(parser: argparse.ArgumentParser, *, many: bool = False) -> 
         default=[],
         metavar="NAME=VALUE",
         help="override a param (repeatable): --set width=0.75 --set classes=17 --set input=160",
+    )
+    parser.add_argument(
+        "--no-warnings",
+        action="store_true",
+        help="do not print warnings (legal but likely mistakes: an even kernel, stride 3,"
+        " a stride-2 block on a 1x1 map)",
     )
     add_limit_options(parser, "spec")
 
@@ -75,7 +82,11 @@ def graph_from(args: argparse.Namespace, spec: str | None = None) -> Graph:
     from archdsl.compile import compile_spec
 
     overrides = [parse_override(text) for text in args.overrides]
-    return compile_spec(spec or args.spec, overrides, limits_from(args))
+    graph = compile_spec(spec or args.spec, overrides, limits_from(args))
+    if not args.no_warnings:
+        for warning in graph.warnings:
+            print(warning, file=sys.stderr)
+    return graph
 
 
 def default_stem(graph: Graph, args: argparse.Namespace) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from archdsl.errors import Location, SpecError
+from archdsl.errors import Location, SpecError, SpecWarning
 from archdsl.ir.graph import Block, Node, Shape
 from archdsl.ir.ops import OPS, Cost, ShapeError
 from archdsl.ir.rounding import make_divisible
@@ -29,6 +29,7 @@ class GraphBuilder:
     block_names: dict[str, tuple[str, Location]] = field(default_factory=dict)
     params: int = 0
     macs: int = 0
+    warnings: list[SpecWarning] = field(default_factory=list)
 
     def add(
         self,

@@ -10,10 +10,11 @@ import math
 from collections import Counter
 from typing import Any
 
-from archdsl.errors import SpecError
+from archdsl.errors import SpecError, SpecWarning
 from archdsl.ir.blocks import LOWERINGS, SHORTHAND_KNOB
 from archdsl.ir.builder import BlockContext, GraphBuilder, Settings
 from archdsl.ir.graph import Block, Graph
+from archdsl.ir.lint import CONVOLUTIONS, block_warnings
 from archdsl.spec.document import Document
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 from archdsl.spec.schema import BLOCK_SECTIONS
@@ -68,7 +69,15 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
         blocks=tuple(graph.blocks),
         params=dict(params),
         named_outputs=tuple(stage_ends) if params["features_only"] else (),
+        warnings=tuple(graph.warnings),
     )
+
+
+def _stride(context: BlockContext) -> int:
+    """The block's stride: a pool's defaults to its size, as lower_pool makes it."""
+    if context.type == "pool":
+        return int(context.args.get("stride") or context.knob("size"))
+    return context.stride
 
 
 def _kept(section: str, entries: list[dict[str, Any]], params: dict[str, Any]) -> int:
@@ -129,6 +138,14 @@ def _expand_entry(
         context = BlockContext(graph, settings, doc, block_type, name, stage, args, path, stride)
         what = block_type if "name" in args else f"{block_type} (default name)"
         graph.claim_block(name, what, context.where())
+        if repeat == 0:
+            kernel = context.knob("kernel") if block_type in CONVOLUTIONS else None
+            for knob, message in block_warnings(
+                block_type, _stride(context), kernel, graph.shapes[x]
+            ):
+                warning = SpecWarning(context.where(knob), f"{name}: {message}")
+                if warning not in graph.warnings:
+                    graph.warnings.append(warning)
         first_node = len(graph.nodes)
         output = LOWERINGS[block_type](context, x)
         if len(graph.nodes) == first_node:

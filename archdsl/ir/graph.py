@@ -74,6 +74,8 @@ class Graph:
     # (name, node reference) of each output when there are several (features_only: one
     # per stage end, named s1, s2, ...); empty for the usual single output, the last node.
     named_outputs: tuple[tuple[str, str], ...] = ()
+    # Likely mistakes found while building (SpecWarning); not part of what the graph is.
+    warnings: tuple[Any, ...] = field(default=(), compare=False)
 
     @property
     def outputs(self) -> tuple[tuple[str, str], ...]:
