@@ -1,5 +1,6 @@
 # archdsl: `make demo` installs and compiles MnasNet-A1; `make test` installs and runs every test.
-# The graph step of demo renders with graphviz's dot (apt-get install graphviz).
+# demo draws an SVG with graphviz's dot when it is on PATH; without it, it writes the diagram as
+# DOT text and says how to render it (installing system packages is not make's business).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -20,7 +21,16 @@ demo: install
 	$(BIN)/archdsl validate mnasnet_a1
 	$(BIN)/archdsl summary mnasnet_a1
 	$(BIN)/archdsl build mnasnet_a1 -o $(OUT)/mnasnet_a1.keras
-	$(BIN)/archdsl graph mnasnet_a1 --fold -o $(OUT)/mnasnet_a1.svg
+	@if command -v dot >/dev/null 2>&1; then \
+		echo "$(BIN)/archdsl graph mnasnet_a1 --fold -o $(OUT)/mnasnet_a1.svg"; \
+		$(BIN)/archdsl graph mnasnet_a1 --fold -o $(OUT)/mnasnet_a1.svg; \
+	else \
+		echo "$(BIN)/archdsl graph mnasnet_a1 --fold -o $(OUT)/mnasnet_a1.dot"; \
+		$(BIN)/archdsl graph mnasnet_a1 --fold -o $(OUT)/mnasnet_a1.dot && \
+		echo "graphviz's dot is not on PATH, so the diagram is DOT text; for an SVG:" \
+			"apt-get install graphviz (or brew install graphviz), then" \
+			"dot -Tsvg $(OUT)/mnasnet_a1.dot -o $(OUT)/mnasnet_a1.svg"; \
+	fi
 
 test: install lint
 	$(BIN)/pytest -q

@@ -28,7 +28,7 @@ def run_cli(
 
 
 def reference_models() -> list[dict]:
-    """The entries of tests/reference/models.json (exact Keras figures)."""
+    """The entries of tests/reference/models.json (exact figures of the reference networks)."""
     return json.loads(MODELS_JSON.read_text())["models"]
 
 
