@@ -121,7 +121,7 @@ def conv_block(draw: st.DrawFn, shape: Shape, s: Settings) -> tuple[dict, Shape]
             draw,
             args,
             "width_scaling",
-            st.sampled_from(["make_divisible", "floor", "up_only", "none"]),
+            st.sampled_from(["make_divisible", "floor_make_divisible", "floor", "up_only", "none"]),
         )
     args["filters"] = filters
     _optional(draw, args, "bias", st.booleans())

@@ -141,7 +141,7 @@ def layer_op_text(node: Node) -> str:
     if op == "dense":
         return f"Dense {attrs['units']}"
     if op == "dropout":
-        return f"Dropout {attrs['rate']:g}"
+        return f"{'DropPath' if attrs.get('per_sample') else 'Dropout'} {attrs['rate']:g}"
     if op == "add":
         return "Add (+)"
     if op == "multiply":

@@ -114,7 +114,10 @@ LAYERS: dict[str, LayerFactory] = {
     "dense": lambda attrs, name: keras.layers.Dense(
         attrs["units"], use_bias=bool(attrs.get("bias")), name=name
     ),
-    "dropout": lambda attrs, name: keras.layers.Dropout(attrs["rate"], name=name),
+    # per_sample: stochastic depth, one draw per sample (keras.applications EfficientNet).
+    "dropout": lambda attrs, name: keras.layers.Dropout(
+        attrs["rate"], noise_shape=(None, 1, 1, 1) if attrs.get("per_sample") else None, name=name
+    ),
     "flatten": lambda attrs, name: keras.layers.Flatten(name=name),
     "rescale": lambda attrs, name: keras.layers.Rescaling(
         attrs["scale"], offset=attrs.get("offset", 0.0), name=name

@@ -15,7 +15,17 @@ from archdsl.ir.rounding import ratio
 
 
 def lower_conv(b: BlockContext, x: str) -> str:
-    filters = b.settings.scale(int(b.knob("filters")), b.knob("width_scaling"))
+    multiple = b.knob("input_multiple")
+    if multiple is None and b.knob("filters") is None:
+        raise b.error(
+            "conv needs filters (or input_multiple: channels as a multiple of its input's)"
+        )
+    if multiple is not None and "filters" in b.args:
+        raise b.error("give filters or input_multiple, not both", "input_multiple")
+    if multiple is None:
+        filters = b.settings.scale(int(b.knob("filters")), b.knob("width_scaling"))
+    else:
+        filters = b.settings.round_channels(b.channels(x) * float(multiple))
     kernel, groups = int(b.knob("kernel")), int(b.knob("groups"))
     b.knobs.update(filters=filters, kernel=kernel, stride=b.stride, groups=groups)
     x = b.conv(
@@ -84,6 +94,9 @@ def lower_mbconv(b: BlockContext, x: str) -> str:
     shortcut = _shortcut(b, block_input, x)
     residual = shortcut is not None
     if shortcut is not None:
+        rate = _drop_path_rate(b)
+        if rate > 0:
+            x = b.one("dropout", "drop", [x], rate=rate, per_sample=True)
         x = b.one("add", "add", [shortcut, x])
     b.knobs.update(
         filters=filters,
@@ -112,6 +125,18 @@ def _squeeze_excite(b: BlockContext, x: str, in_channels: int, expanded: int) ->
     gate = b.act("se_act", b.conv("se_reduce", gate, reduced, bias=bias), b.knob("se_activation"))
     gate = b.act("se_gate", b.conv("se_expand", gate, expanded, bias=bias), b.knob("se_gate"))
     return reduced, b.one("multiply", "se_scale", [x, gate])
+
+
+def _drop_path_rate(b: BlockContext) -> float:
+    """Stochastic depth of this block: drop_path * index / stage blocks (keras EfficientNet)."""
+    top = float(b.knob("drop_path"))
+    if b.stage_index is None:
+        if top > 0 and "drop_path" in b.args:
+            raise b.error(
+                "drop_path follows the blocks of the stages; this block is not one", "drop_path"
+            )
+        return 0.0
+    return top * b.stage_index / b.settings.stage_blocks
 
 
 def _shortcut(b: BlockContext, block_input: str, output: str) -> str | None:

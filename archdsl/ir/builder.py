@@ -120,6 +120,7 @@ class Settings:
     divisor: int
     min_channels: int | None
     defaults: Mapping[str, Any]
+    stage_blocks: int = 0  # blocks in the stages, every repeat counted (drop_path's schedule)
 
     def scale(self, filters: int, rule: str) -> int:
         """Output channels of ``filters`` under the width multiplier and ``rule``."""
@@ -127,7 +128,9 @@ class Settings:
             return filters
         if rule == "floor":
             return max(1, int(filters * self.width))
-        return make_divisible(filters * self.width, self.divisor, self.min_channels)
+        if rule == "floor_make_divisible":
+            return self.round_channels(int(filters * self.width))
+        return self.round_channels(filters * self.width)
 
     def round_channels(self, value: float) -> int:
         return make_divisible(value, self.divisor, self.min_channels)
@@ -167,6 +170,7 @@ class BlockContext:
     args: Mapping[str, Any]
     path: Path
     stride: int
+    stage_index: int | None = None  # 0-based among all stage blocks; None outside the stages
     knobs: dict[str, Any] = field(default_factory=dict)
 
     def knob(self, name: str) -> Any:

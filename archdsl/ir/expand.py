@@ -27,12 +27,14 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
     data = doc.data
     params = data["params"]
     defaults = data.get("defaults") or {}
+    depth = float(params["depth"])
     settings = Settings(
         width=float(params["width"]),
-        depth=float(params["depth"]),
+        depth=depth,
         divisor=int(defaults.get("divisor", 8)),
         min_channels=defaults.get("min_channels"),
         defaults=defaults,
+        stage_blocks=sum(_repeats(entry, "stages", depth) for entry in data.get("stages") or []),
     )
     graph = GraphBuilder(limits)
     input_shape = tuple(int(d) for d in data["input"])
@@ -126,16 +128,19 @@ def _expand_entry(
     path = (section, index, block_type)
     stage = f"s{index + 1}" if section == "stages" else section
     base = args.get("name") or default_name
-    repeats = 1
-    if block_type in REPEATABLE:
-        repeats = int(args.get("repeats", 1))
-        if section == "stages":  # depth scales the stages only, never stem or head (EfficientNet)
-            repeats = math.ceil(repeats * settings.depth)
+    repeats = _repeats(entry, section, settings.depth)
     for repeat in range(repeats):
         numbered = section == "stages" or repeats > 1
         name = f"{base}_b{repeat + 1}" if numbered else base
         stride = int(args.get("stride", 1)) if repeat == 0 and block_type in REPEATABLE else 1
-        context = BlockContext(graph, settings, doc, block_type, name, stage, args, path, stride)
+        stage_index = (
+            sum(1 for block in graph.blocks if block.source[0] == "stages")
+            if section == "stages"
+            else None
+        )
+        context = BlockContext(
+            graph, settings, doc, block_type, name, stage, args, path, stride, stage_index
+        )
         what = block_type if "name" in args else f"{block_type} (default name)"
         graph.claim_block(name, what, context.where())
         if repeat == 0:
@@ -155,3 +160,12 @@ def _expand_entry(
         graph.blocks.append(Block(name, block_type, stage, dict(context.knobs), (x,), output, path))
         x = output
     return x
+
+
+def _repeats(entry: dict[str, Any], section: str, depth: float) -> int:
+    """How many times a block entry unrolls: depth scales the stages only (EfficientNet)."""
+    block_type, args = next(iter(entry.items()))
+    if block_type not in REPEATABLE or not isinstance(args, dict):
+        return 1
+    repeats = int(args.get("repeats", 1))
+    return math.ceil(repeats * depth) if section == "stages" else repeats
