@@ -34,6 +34,5 @@ def reference_models() -> list[dict]:
 
 def spec_and_overrides(entry: dict) -> tuple[str, list[str]]:
     """The built-in spec name and --set arguments for a models.json entry."""
-    name = entry["id"].split("@")[0]
     sets = [arg for key, value in entry["overrides"].items() for arg in ("--set", f"{key}={value}")]
-    return name, sets
+    return entry["spec"], sets

@@ -75,17 +75,24 @@ def randomize(model: Any, seed: int) -> None:
 # --- every models.json entry: Keras counts what the paper/reference and the analyzer count
 
 
-MODELS = [
-    entry
-    for entry in reference_models()
-    if (ROOT / "specs" / f"{entry['id'].split('@')[0]}.yaml").exists()
-]
+def one_per_network(entries: list[dict]) -> list[dict]:
+    """One entry per spec and overrides other than the input size (counts do not depend on it)."""
+    chosen: dict[tuple, dict] = {}
+    for entry in entries:
+        key = (
+            entry["spec"],
+            *sorted((k, v) for k, v in entry["overrides"].items() if k != "input"),
+        )
+        chosen.setdefault(key, entry)
+    return list(chosen.values())
+
+
+MODELS = one_per_network(reference_models())
 
 
 @pytest.mark.parametrize("entry", MODELS, ids=[entry["id"] for entry in MODELS])
 def test_built_model_has_reference_counts(keras, entry):
-    name = entry["id"].split("@")[0]
-    graph = archdsl.load(name, **entry["overrides"])
+    graph = archdsl.load(entry["spec"], **entry["overrides"])
     analysis = archdsl.analyze(graph)
     model = archdsl.to_keras(graph)
     assert model.name == graph.name
@@ -111,6 +118,11 @@ APPLICATIONS = [
     ("mobilenet_v3_large", {"width": 0.75}, "MobileNetV3Large", {"alpha": 0.75}, 224),
     ("mobilenet_v3_small", {}, "MobileNetV3Small", {}, 224),
     ("mobilenet_v3_small", {"width": 0.75}, "MobileNetV3Small", {"alpha": 0.75}, 224),
+    # where the rounding rules part (int(filters * alpha); the last conv 6 x its input)
+    ("mobilenet_v2", {"width": 0.28}, "MobileNetV2", {"alpha": 0.28}, 224),
+    ("mobilenet_v3_small", {"width": 0.35}, "MobileNetV3Small", {"alpha": 0.35}, 224),
+    ("mobilenet_v3_large", {"minimalistic": True}, "MobileNetV3Large", {"minimalistic": True}, 224),
+    ("mobilenet_v3_small", {"minimalistic": True}, "MobileNetV3Small", {"minimalistic": True}, 224),
     ("efficientnet_b0", {}, "EfficientNetB0", {}, 224),
     ("efficientnet_b0", {"depth": 1.1, "input": 240}, "EfficientNetB1", {}, 240),
     ("efficientnet_b0", {"width": 1.1, "depth": 1.2, "input": 260}, "EfficientNetB2", {}, 260),
@@ -121,7 +133,11 @@ APPLICATIONS = [case for case in APPLICATIONS if (ROOT / "specs" / f"{case[0]}.y
 @pytest.mark.parametrize(
     ("name", "overrides", "constructor", "options", "size"),
     APPLICATIONS,
-    ids=[f"{case[0]}-{case[2]}-{case[3].get('alpha', 1.0)}" for case in APPLICATIONS],
+    ids=[
+        f"{case[0]}-{case[2]}-{case[3].get('alpha', 1.0)}"
+        + ("-minimalistic" if case[3].get("minimalistic") else "")
+        for case in APPLICATIONS
+    ],
 )
 def test_outputs_equal_keras_applications_with_copied_weights(
     keras, name, overrides, constructor, options, size
@@ -154,6 +170,27 @@ def test_outputs_equal_keras_applications_with_copied_weights(
     probabilities = keras.ops.convert_to_numpy(ours(batch, training=False))
     softmax = keras.ops.convert_to_numpy(keras.ops.softmax(expected))
     assert np.max(np.abs(probabilities - softmax)) <= 1e-5
+
+
+@pytest.mark.parametrize(
+    ("overrides", "constructor", "layers"),
+    [({}, "EfficientNetB0", 9), ({"width": 1.2, "depth": 1.4, "input": 300}, "EfficientNetB3", 19)],
+)
+def test_stochastic_depth_layers_equal_keras_applications(keras, overrides, constructor, layers):
+    size = overrides.get("input", 224)
+    reference = getattr(keras.applications, constructor)(input_shape=(size, size, 3), weights=None)
+
+    def drop_paths(model: Any) -> list[tuple[float, tuple]]:
+        return [
+            (round(layer.rate, 12), tuple(layer.noise_shape))
+            for layer in model.layers
+            if isinstance(layer, keras.layers.Dropout) and layer.noise_shape is not None
+        ]
+
+    ours = drop_paths(build("efficientnet_b0", **overrides))
+    assert len(ours) == layers
+    assert ours == drop_paths(reference)
+    assert {shape for _, shape in ours} == {(None, 1, 1, 1)}
 
 
 def test_hard_sigmoid_is_keras_definition_in_applications_order(keras):
