@@ -123,11 +123,17 @@ def conv_block(draw: st.DrawFn, shape: Shape, s: Settings) -> tuple[dict, Shape]
             "width_scaling",
             st.sampled_from(["make_divisible", "floor_make_divisible", "floor", "up_only", "none"]),
         )
-    args["filters"] = filters
+    multiples = [m for m in (1, 2, 6) if s.round_channels(shape.c * m) <= MAX_CHANNELS]
+    if groups == 1 and s.repeats(args) == 1 and draw(st.booleans()):
+        # channels as a multiple of the input's (one repeat: the next would multiply again)
+        args["input_multiple"] = draw(st.sampled_from(multiples))
+        out = s.round_channels(shape.c * args["input_multiple"])
+    else:
+        args["filters"] = filters
+        out = s.scale(filters, s.knob(args, "width_scaling", "make_divisible"))
     _optional(draw, args, "bias", st.booleans())
     _optional(draw, args, "bn", bn_options)
     _optional(draw, args, "activation", st.sampled_from(ACTIVATIONS))
-    out = s.scale(filters, s.knob(args, "width_scaling", "make_divisible"))
     return {"conv": args}, _repeat_shapes(shape, args, s, out)
 
 
@@ -341,6 +347,8 @@ def spec_documents(draw: st.DrawFn, types: list[str] | None = None) -> dict[str,
     _optional(draw, defaults, "se_activation", st.sampled_from(ACTIVATIONS))
     _optional(draw, defaults, "se_bias", st.booleans())
     _optional(draw, defaults, "kernel", st.sampled_from([1, 3, 5]))
+    _optional(draw, defaults, "skip", st.sampled_from(["auto", False]))
+    _optional(draw, defaults, "drop_path", st.sampled_from([0, 0.2]))
     settings = Settings(
         params["width"],
         params["depth"],

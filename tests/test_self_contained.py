@@ -33,7 +33,7 @@ def test_no_source_reads_outside_the_checkout():
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
         for path in sources()
         for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
-        if OUTSIDE.search(line)
+        if OUTSIDE.search(line) and not line.lstrip().startswith("#")
     ]
     assert not offenders, "\n".join(offenders)
 
