@@ -124,7 +124,7 @@ def conv_block(draw: st.DrawFn, shape: Shape, s: Settings) -> tuple[dict, Shape]
             st.sampled_from(["make_divisible", "floor_make_divisible", "floor", "up_only", "none"]),
         )
     multiples = [m for m in (1, 2, 6) if s.round_channels(shape.c * m) <= MAX_CHANNELS]
-    if groups == 1 and s.repeats(args) == 1 and draw(st.booleans()):
+    if multiples and groups == 1 and s.repeats(args) == 1 and draw(st.booleans()):
         # channels as a multiple of the input's (one repeat: the next would multiply again)
         args["input_multiple"] = draw(st.sampled_from(multiples))
         out = s.round_channels(shape.c * args["input_multiple"])
