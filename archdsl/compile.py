@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from archdsl.ir.expand import expand
 from archdsl.ir.graph import Graph
 from archdsl.spec.document import Document
+from archdsl.spec.input_shape import normalize_input
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 from archdsl.spec.params import Override, apply_params, check_outputs
 from archdsl.spec.schema import check_schema
@@ -19,6 +20,7 @@ def check_document(doc: Document, overrides: Iterable[Override] = ()) -> Documen
     The second check puts the schema's ranges on values that came from $params or
     ``--set``; its errors point where the param is used and say where it came from.
     """
+    doc = normalize_input(doc)
     check_schema(doc)
     resolved, origins = apply_params(doc, tuple(overrides))
     check_schema(resolved, origins)

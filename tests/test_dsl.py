@@ -18,6 +18,7 @@ from archdsl.compile import compile_spec
 from archdsl.errors import SpecError
 from archdsl.spec.dsl_front import parse_dsl, parser
 from archdsl.spec.dsl_writer import write_dsl
+from archdsl.spec.input_shape import expand_input
 from archdsl.spec.schema import _validator, schema
 from archdsl.spec.source import load_document
 from archdsl.spec.yaml_front import parse_yaml
@@ -325,7 +326,15 @@ def _object(node: dict[str, Any], depth: int) -> st.SearchStrategy[dict]:
     return base
 
 
-DOCUMENTS = _from_schema(schema()).filter(lambda d: _validator().is_valid(d))
+def _input_written_out(data: dict[str, Any]) -> dict[str, Any]:
+    """The document as the front ends give it: a short input (160, "160x128") as [H, W, C]."""
+    shape = expand_input(data["input"])
+    return data if shape is None else {**data, "input": shape}
+
+
+DOCUMENTS = (
+    _from_schema(schema()).map(_input_written_out).filter(lambda d: _validator().is_valid(d))
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))

@@ -245,8 +245,10 @@ def test_fmt_as_a_process_never_imports_tensorflow() -> None:
 
 def test_fmt_cli_exit_status_on_syntax_error(tmp_path: Path) -> None:
     spec = tmp_path / "broken.arch"
-    spec.write_text("model m\ninput 32x32\n")
+    spec.write_text("model m\ninput 32x\n")
     result = run_cli("fmt", str(spec))
     assert result.returncode == 1
-    assert result.stderr.startswith(f"{spec}:2:12: error: unexpected end of line; expected 'x'")
+    assert result.stderr.startswith(
+        f"{spec}:2:10: error: unexpected end of line; expected a $param"
+    )
     assert result.stdout == ""

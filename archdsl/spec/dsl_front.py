@@ -28,6 +28,7 @@ from archdsl.spec.dsl_syntax import (
     flag_value,
     has_short_form,
 )
+from archdsl.spec.input_shape import DEFAULT_CHANNELS
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 from archdsl.spec.schema import block_knobs, block_types, schema
 
@@ -260,7 +261,11 @@ class _Builder:
         keyword, *parts = children
         self.once("input", keyword)
         dims = [part.children[0] for part in parts if isinstance(part, Tree)]
-        self.data["input"] = [self.scalar(dim) for dim in dims]
+        values = [self.scalar(dim) for dim in dims]
+        if len(values) < 3:  # 224 or 224x224: a square side, 3 channels
+            values = [values[0], values[-1], DEFAULT_CHANNELS]
+            dims = [dims[0], dims[-1], dims[-1]]
+        self.data["input"] = values
         self.put(("input",), self.at(keyword), self.at(dims[0]))
         for i, dim in enumerate(dims):
             self.put(("input", i), None, self.at(dim))

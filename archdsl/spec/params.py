@@ -11,6 +11,7 @@ from typing import Any
 
 from archdsl.errors import SpecError
 from archdsl.spec.document import Document, Path
+from archdsl.spec.input_shape import INPUT_FORMS, parse_size
 
 # Params every spec has, declared or not: the multipliers, and what the network ends in
 # (as keras.applications' include_top and pooling, and timm's features_only).
@@ -22,7 +23,6 @@ BUILTIN_PARAMS: dict[str, Any] = {
     "features_only": False,
 }
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_INPUT = re.compile(r"^(\d+)(?:x(\d+))?(?:x(\d+))?$")
 # Longest --set NAME=VALUE accepted: no real value comes near it, and every message quotes it.
 MAX_SET_CHARS = 200
 
@@ -190,15 +190,10 @@ def _check_value(override: Override) -> None:
 
 
 def _parse_input(override: Override) -> tuple[int, int, int | None]:
-    match = _INPUT.match(str(override.value))
-    if not match:
-        raise SpecError(
-            None, f"{override.label}: input is SIZE, HxW or HxWxC, e.g. 160 or 192x192x3"
-        )
-    height = int(match.group(1))
-    width = int(match.group(2) or height)
-    channels = int(match.group(3)) if match.group(3) else None
-    return height, width, channels
+    size = parse_size(str(override.value))
+    if size is None:
+        raise SpecError(None, f"{override.label}: input is {INPUT_FORMS}")
+    return size
 
 
 def _check_type(override: Override, current: Any) -> None:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from archdsl.errors import Location, SpecError, source_excerpt
 from archdsl.spec.document import Document, Path
+from archdsl.spec.input_shape import normalize_input
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
+from archdsl.spec.yaml_errors import explain
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -32,8 +35,7 @@ def parse_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Documen
         _check_size(text, file, limits)
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise _located(text, file, mark, _yaml_message(exc)) from None
+        raise _syntax_error(text, file, exc) from None
     except yaml.reader.ReaderError as exc:
         raise _reader_error(text, file, exc) from None
     except yaml.YAMLError as exc:
@@ -50,7 +52,7 @@ def parse_yaml(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Documen
         )
     walker = _Walker(text, file, limits)
     data = walker.walk(nodes[0], (), 0)
-    return Document(data, file, text, walker.values, walker.keys)
+    return normalize_input(Document(data, file, text, walker.values, walker.keys))
 
 
 def _check_size(text: str, file: str, limits: Limits) -> None:
@@ -116,10 +118,26 @@ def _reader_error(text: str, file: str, exc: yaml.reader.ReaderError) -> SpecErr
     )
 
 
-def _yaml_message(exc: yaml.MarkedYAMLError) -> str:
+def _syntax_error(text: str, file: str, exc: yaml.MarkedYAMLError) -> SpecError:
+    explained = explain(exc, text)
+    if explained is not None:
+        where = _where(text, file, _Mark(explained.line, explained.column))
+        return SpecError(
+            where,
+            f"invalid YAML: {explained.message}",
+            source_excerpt(text, where.line, where.col),
+        )
     parts = [p for p in (exc.context, exc.problem) if p]
     message = "; ".join(parts) or "invalid YAML"
-    return f"invalid YAML: {message}"
+    return _located(text, file, exc.problem_mark or exc.context_mark, f"invalid YAML: {message}")
+
+
+@dataclass(frozen=True)
+class _Mark:
+    """A 0-based line and column, as PyYAML's marks give them."""
+
+    line: int
+    column: int
 
 
 def _located(text: str, file: str, mark: Any, message: str) -> SpecError:
