@@ -246,7 +246,7 @@ def lower_activation(b: BlockContext, x: str) -> str:
     if b.knob("fn") == "none":
         return x
     b.knobs.update(fn=b.knob("fn"))
-    return b.one("activation", None, [x], fn=b.knob("fn"))
+    return b.act(None, x, b.knob("fn"))
 
 
 def lower_rescale(b: BlockContext, x: str) -> str:

@@ -14,6 +14,7 @@ from archdsl.ir.rounding import make_divisible
 from archdsl.spec.document import Document, Path
 from archdsl.spec.limits import Limits
 from archdsl.spec.schema import knob_default, schema
+from archdsl.spec.spellings import ACTIVATION_ALIASES
 
 
 @dataclass
@@ -298,7 +299,8 @@ class BlockContext:
             momentum=float(options["momentum"]),
         )
 
-    def act(self, role: str, x: str, fn: str) -> str:
+    def act(self, role: str | None, x: str, fn: str) -> str:
+        fn = ACTIVATION_ALIASES.get(fn, fn)
         return x if fn == "none" else self.one("activation", role, [x], fn=fn)
 
     def bn_act(self, role: str, x: str, fn: str) -> str:

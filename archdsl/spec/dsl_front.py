@@ -23,6 +23,7 @@ from archdsl.spec.dsl_syntax import (
     KEY_ALIASES,
     SHORT_KNOBS,
     SHORT_WORD_RE,
+    STATEMENTS,
     clip,
     describe_expected,
     flag_value,
@@ -31,6 +32,7 @@ from archdsl.spec.dsl_syntax import (
 from archdsl.spec.input_shape import DEFAULT_CHANNELS
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 from archdsl.spec.schema import block_knobs, block_types, schema
+from archdsl.spec.spellings import OTHER_NAMES, key_hint, knob_for
 
 
 @cache
@@ -150,10 +152,56 @@ def _indented(text: str, file: str, offset: int, why: str) -> SpecError:
     )
 
 
+def _short_alternative(knob: str, value: str) -> str:
+    short = {name: short for short, name in SHORT_KNOBS.items()}.get(knob)
+    return f" (or {short}{value})" if short else ""
+
+
+def _knob_with_value(word: str, known: list[str]) -> str:
+    """A hint for a knob name run into its value: `expansion6`, `kernel3`, `t6`."""
+    match = re.fullmatch(r"([A-Za-z_]+?)_?([0-9]+(?:\.[0-9]+)?)", word)
+    if not match:
+        return ""
+    knob = knob_for(match.group(1), known)
+    if knob is None or match.group(1) not in (knob, *_names_for(knob)):
+        return ""
+    value = match.group(2)
+    return f"; did you mean {knob}={value}{_short_alternative(knob, value)}?"
+
+
+def _names_for(knob: str) -> list[str]:
+    return [name for name, target in OTHER_NAMES.items() if target == knob]
+
+
+def _indented_statement(text: str, file: str, line: int, col: int, owner: str) -> SpecError:
+    """A statement keyword on an indented line, which continues the ``owner`` statement."""
+    word = text.split("\n")[line - 1][col - 1 :].split()[0]
+    return SpecError(
+        Location(file, line, col),
+        f"'{word}' is indented, so it continues the '{owner}' statement above;"
+        f" start '{word}' at column 1",
+        source_excerpt(text, line, col),
+    )
+
+
+def _statement_above(text: str, line: int) -> str | None:
+    """The keyword of the statement that an indented ``line`` continues."""
+    for above in reversed(text.split("\n")[: line - 1]):
+        words = above.split()
+        if above[:1] not in ("", " ", "\t", "#") and words and words[0] in STATEMENTS:
+            return words[0]
+    return None
+
+
 def _syntax_error(exc: UnexpectedInput, text: str, file: str, parsed: int) -> SpecError:
     """Lark's error parsing ``text[:parsed]`` (all of it, or the part up to the values
     limit), as a SpecError with the source line and a caret."""
     line, col = max(exc.line, 1), max(exc.column, 1)
+    source = text.split("\n")[line - 1] if line <= text.count("\n") + 1 else ""
+    indented = re.match(r"[ \t]+([a-z]+)\b", source)
+    owner = _statement_above(text, line)
+    if indented and indented.group(1) in STATEMENTS and owner not in (None, "model", "input"):
+        return _indented_statement(text, file, line, indented.start(1) + 1, owner)
     if isinstance(exc, UnexpectedCharacters):
         char = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
         found = f"character {char!r}" if char else "end of file"
@@ -356,6 +404,11 @@ class _Builder:
     def block(self, tree: Tree, path: Path) -> Any:
         kind, *args = tree.children
         type_name = str(kind)
+        if type_name in STATEMENTS:
+            raise self.statement_as_block(kind, path[0])
+        self.check_spaced_short(
+            args, block_knobs(type_name) if type_name in block_types() else None
+        )
         self.put(path, None, self.at(kind))
         inner: Path = (*path, type_name)
         known = block_knobs(type_name) if type_name in block_types() else None
@@ -396,11 +449,42 @@ class _Builder:
             )
         return values[0]
 
-    def unknown_knob(self, token: Token, owner: str, known: list[str]) -> SpecError:
-        from difflib import get_close_matches
+    def statement_as_block(self, kind: Token, owner: Any) -> SpecError:
+        """A statement keyword where a block type or knob belongs: mostly an indented one."""
+        line_start = self.text.rfind("\n", 0, kind.start_pos) + 1
+        if self.text[line_start : kind.start_pos].strip(" \t") == "":
+            return _indented_statement(self.text, self.file, kind.line, kind.column, str(owner))
+        return SpecError(
+            self.at(kind),
+            f"'{kind}' starts a statement, not a block; start it on a line of its own",
+            source_excerpt(self.text, kind.line, kind.column),
+        )
 
-        close = get_close_matches(str(token), known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else f" (knobs: {', '.join(known)})"
+    def check_spaced_short(self, args: list[Tree], known: list[str] | None) -> None:
+        """`c 24` or `filters 24`: a knob and its value written apart, as a word and a value."""
+        for arg, following in zip(args, args[1:], strict=False):
+            token = arg.children[0]
+            if arg.data != "word" or following.data != "positional":
+                continue
+            word, value = str(token), clip(following.children[0])
+            if word in SHORT_KNOBS:
+                advice = (
+                    "write a short knob and its value without a space,"
+                    f" {word}{value} (or {SHORT_KNOBS[word]}={value})"
+                )
+            elif known is not None and knob_for(word, known) == word:
+                advice = f"write {word}={value}{_short_alternative(word, value)}"
+            else:
+                continue
+            raise SpecError(
+                self.at(token),
+                f"'{clip(word)} {value}': {advice}",
+                source_excerpt(self.text, token.line, token.column),
+            )
+
+    def unknown_knob(self, token: Token, owner: str, known: list[str]) -> SpecError:
+        hint = _knob_with_value(str(token), known) or key_hint(str(token), known)
+        hint = hint or f" (knobs: {', '.join(known)})"
         return SpecError(
             self.at(token),
             f"'{clip(token)}' is not a knob of {owner}: a bare word turns a knob on ('bias')"
@@ -421,6 +505,8 @@ class _Builder:
             elif arg.data == "word" and SHORT_WORD_RE.match(token):
                 key, shift, value = self.short(token)
                 key_at, value_at = self.at(token), self.at(token, shift)
+            elif arg.data == "word" and str(token) in STATEMENTS and owner == "defaults":
+                raise self.statement_as_block(token, owner)
             elif arg.data == "word":
                 if known is None:
                     key, value = str(token), True

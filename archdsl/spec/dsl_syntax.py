@@ -30,6 +30,8 @@ NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 REF_RE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*\Z")
 FRACTION_RE = re.compile(r"[0-9]+/[0-9]+\Z")
 KEYWORDS = ("true", "false", "null")
+# Words that start a statement at column 1.
+STATEMENTS = ("model", "input", "params", "select", "defaults", "stem", "stages", "head")
 
 _TERMINALS = {
     "NAME": "a name",

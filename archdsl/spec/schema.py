@@ -11,6 +11,7 @@ from typing import Any
 
 from archdsl.errors import SpecError
 from archdsl.spec.document import Document, Path
+from archdsl.spec.spellings import key_hint, value_hint
 
 BLOCK_SECTIONS = ("stem", "stages", "head")
 PARAM_REF_PATTERN = "^\\$[A-Za-z_][A-Za-z0-9_]*$"
@@ -151,7 +152,7 @@ def _describe(doc: Document, error: Any) -> tuple[Any, str]:
         extra = [key for key in value if key not in allowed]
         key = extra[0]
         context = _field(path) if path else "the spec"
-        hint = _did_you_mean(key, allowed)
+        hint = key_hint(key, allowed) if isinstance(key, str) else ""
         return doc.locate((*path, key), key=True), f"unknown key {_show(key)} in {context}{hint}"
     if validator == "required":
         missing = [key for key in error.validator_value if key not in value]
@@ -164,7 +165,7 @@ def _describe(doc: Document, error: Any) -> tuple[Any, str]:
     if validator == "enum":
         options = ", ".join(_show(o) for o in error.validator_value)
         hint = (
-            _did_you_mean(value, [str(o) for o in error.validator_value])
+            value_hint(value, [str(o) for o in error.validator_value])
             if isinstance(value, str)
             else ""
         )
