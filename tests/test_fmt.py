@@ -18,6 +18,7 @@ from archdsl.spec import convert
 from archdsl.spec.source import load_document
 from tests.helpers import ROOT, run_cli
 
+MODELINE = "# yaml-language-server: $schema="
 SPECS = sorted(Path(p).stem for p in glob.glob(str(ROOT / "specs" / "*.yaml")))
 
 
@@ -32,8 +33,12 @@ def test_yaml_to_dsl_to_yaml_is_a_fixed_point_after_one_fmt(name: str) -> None:
     canonical = fmt(source, "a.yaml", "yaml")
     assert fmt(canonical, "b.yaml", "yaml") == canonical
     arch = fmt(canonical, "c.yaml", "arch")
-    assert fmt(arch, "d.arch", "yaml") == canonical
+    assert fmt(arch, "d.arch", "yaml") == without_modeline(canonical)  # YAML's own comment
     assert fmt(arch, "e.arch", "arch") == arch
+
+
+def without_modeline(text: str) -> str:
+    return "".join(line for line in text.splitlines(keepends=True) if not line.startswith(MODELINE))
 
 
 @pytest.mark.parametrize("name", SPECS)
@@ -210,7 +215,9 @@ def test_fmt_writes_only_what_compiles_back(
     spec = tmp_path / "net.arch"
     spec.write_text(DSL_WITH_COMMENTS)
     real = convert.write
-    monkeypatch.setattr(convert, "write", lambda doc, to: real(doc, to).replace("c24", "c32"))
+    monkeypatch.setattr(
+        convert, "write", lambda doc, to, out=None: real(doc, to, out).replace("c24", "c32")
+    )
     with pytest.raises(SpecError, match="does not compile to the same graph"):
         from archdsl.commands import fmt as fmt_command
 
@@ -252,3 +259,46 @@ def test_fmt_cli_exit_status_on_syntax_error(tmp_path: Path) -> None:
         f"{spec}:2:10: error: unexpected end of line; expected a $param"
     )
     assert result.stdout == ""
+
+
+def test_fmt_refuses_a_suffix_that_contradicts_to(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["fmt", "mobilenet_v2", "--to", "yaml", "-o", str(tmp_path / "a.arch")]) == 1
+    assert capsys.readouterr().err == (
+        f"archdsl: error: --to yaml does not match -o {tmp_path / 'a.arch'}: archdsl reads a"
+        " .arch file as the DSL and any other as YAML (drop --to, or change the suffix)\n"
+    )
+    assert main(["fmt", "mobilenet_v2", "--to", "arch", "-o", str(tmp_path / "a.txt")]) == 1
+    assert "--to arch does not match" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == []
+    assert main(["fmt", "mobilenet_v2", "-o", str(tmp_path / "a.arch")]) == 0  # suffix decides
+    assert load_document(str(tmp_path / "a.arch")).data == load_document("mobilenet_v2").data
+
+
+def test_fmt_to_arch_leaves_the_schema_modeline_out(capsys: pytest.CaptureFixture) -> None:
+    assert (ROOT / "specs" / "mobilenet_v2.yaml").read_text().startswith(MODELINE)
+    assert main(["fmt", "mobilenet_v2", "--to", "arch"]) == 0
+    out, err = capsys.readouterr()
+    assert "yaml-language-server" not in out
+    assert out.startswith("# MobileNetV2 as keras.applications.MobileNetV2 builds it.\n")
+    assert "the yaml-language-server $schema line is left out" in err
+
+
+def test_fmt_elsewhere_rebases_the_schema_modeline(tmp_path: Path) -> None:
+    schema = (ROOT / "archdsl" / "spec" / "schema.json").resolve()
+    for out in (tmp_path / "a.yaml", tmp_path / "deeper" / "b.yaml", ROOT / "specs" / "c.yaml"):
+        out.parent.mkdir(exist_ok=True)
+        try:
+            assert main(["fmt", str(ROOT / "specs" / "mobilenet_v2.yaml"), "-o", str(out)]) == 0
+            first = out.read_text().splitlines()[0]
+        finally:
+            if out.parent == ROOT / "specs":
+                out.unlink()
+        assert first.startswith(MODELINE)
+        assert (out.parent / first.removeprefix(MODELINE)).resolve() == schema
+    kept = "# yaml-language-server: $schema=https://example.org/schema.json\n"
+    spec = tmp_path / "url.yaml"
+    spec.write_text(kept + "archdsl: 1\nname: t\ninput: 32\nstages:\n  - conv: {filters: 8}\n")
+    assert main(["fmt", str(spec), "-o", str(tmp_path / "deeper" / "url.yaml")]) == 0
+    assert (tmp_path / "deeper" / "url.yaml").read_text().startswith(kept)

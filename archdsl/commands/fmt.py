@@ -56,6 +56,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from archdsl.compile import compile_document
     from archdsl.spec import convert
+    from archdsl.spec.modeline import has_modeline
     from archdsl.spec.source import load_document, resolve
 
     if args.spec == "-":
@@ -70,11 +71,18 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError(
             None, f"--write needs a spec file; '{args.spec}' is a built-in name (use -o PATH)"
         )
+    if args.to and args.output and convert.format_of(args.output) != args.to:
+        raise SpecError(
+            None,
+            f"--to {args.to} does not match -o {args.output}: archdsl reads a .arch file as"
+            " the DSL and any other as YAML (drop --to, or change the suffix)",
+        )
     target = args.to or (convert.format_of(args.output) if args.output else convert.format_of(path))
     doc = load_document(path, limits)
     graph = compile_document(doc, limits=limits)
-    text = convert.write(doc, target)
     check_file = f"{os.path.splitext(path)[0]}.{target}"
+    destination = args.output or (check_file if args.write else None)
+    text = convert.write(doc, target, destination)
     again = convert.parse(text, check_file, limits)
     if again.data != doc.data or compile_document(again, limits=limits) != graph:
         raise SpecError(
@@ -82,17 +90,26 @@ def run(args: argparse.Namespace) -> int:
             f"fmt produced {target} text that does not compile to the same graph as {path}"
             " (a bug in archdsl; nothing was written)",
         )
-    destination = args.output or (check_file if args.write else None)
     if destination is None:
         sys.stdout.write(text)
-        return 0
-    if os.path.exists(destination):
-        with open(destination, encoding="utf-8") as handle:
-            if handle.read() == text:
-                return 0
-    write_atomically(destination, lambda tmp: _write_text(tmp, text))
-    print(f"wrote {destination}")
+    elif not _holds(destination, text):
+        write_atomically(destination, lambda tmp: _write_text(tmp, text))
+        print(f"wrote {destination}")
+    if target == "arch" and has_modeline(convert.comments_of(doc)):
+        print(
+            "archdsl: note: the yaml-language-server $schema line is left out (.arch files"
+            " have no schema modeline)",
+            file=sys.stderr,
+        )
     return 0
+
+
+def _holds(path: str, text: str) -> bool:
+    """Whether ``path`` exists and already holds ``text`` (then it is left alone)."""
+    if not os.path.exists(path):
+        return False
+    with open(path, encoding="utf-8") as handle:
+        return handle.read() == text
 
 
 def _write_text(path: str, text: str) -> None:

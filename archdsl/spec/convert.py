@@ -5,6 +5,7 @@ from __future__ import annotations
 from archdsl.spec.comments import Comments, attach, dsl_comments, yaml_comments
 from archdsl.spec.document import Document
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
+from archdsl.spec.modeline import moved, without_modelines
 
 FORMATS = ("arch", "yaml")
 
@@ -20,15 +21,22 @@ def comments_of(doc: Document) -> Comments:
     return attach(doc, find(doc.text))
 
 
-def write(doc: Document, to: str) -> str:
-    """Canonical text of ``doc`` in format ``to`` ('arch' or 'yaml'), with its comments."""
+def write(doc: Document, to: str, destination: str | None = None) -> str:
+    """Canonical text of ``doc`` in format ``to`` ('arch' or 'yaml'), with its comments.
+
+    A `yaml-language-server` modeline is left out of `.arch` text; written to
+    ``destination``, its relative schema path is re-based on that file's folder.
+    """
+    comments = comments_of(doc)
     if to == "arch":
         from archdsl.spec.dsl_writer import write_dsl
 
-        return write_dsl(doc.data, comments_of(doc))
+        return write_dsl(doc.data, without_modelines(comments))
     from archdsl.spec.yaml_writer import write_yaml
 
-    return write_yaml(doc.data, comments_of(doc))
+    if destination is not None:
+        comments = moved(comments, doc.file, destination)
+    return write_yaml(doc.data, comments)
 
 
 def parse(text: str, file: str, limits: Limits = DEFAULT_LIMITS) -> Document:
