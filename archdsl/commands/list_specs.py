@@ -43,10 +43,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {name:<20} {total.params:>11,} {total.macs / 1e6:>8.1f}M  {analysis.title}")
     print("\nBlock types:")
     definitions = schema()["$defs"]
+    width = max(len(block) for block in block_types())
     for block in block_types():
         summary = definitions[f"{block}_block"]["description"].split(". ")[0].rstrip(".")
-        print(f"  {block:<12} {summary}")
+        print(f"  {block:<{width}}  {summary}")
         knobs = ", ".join(k for k in block_knobs(block) if k != "name")
-        if knobs:
-            print(f"  {'':<12} knobs: {knobs}")
+        print(f"  {'':<{width}}  knobs: {knobs or f'none (written {block}: {{}})'}")
     return 0
