@@ -31,6 +31,7 @@ def fmt(text: str, file: str, to: str) -> str:
 def test_yaml_to_dsl_to_yaml_is_a_fixed_point_after_one_fmt(name: str) -> None:
     source = (ROOT / "specs" / f"{name}.yaml").read_text()
     canonical = fmt(source, "a.yaml", "yaml")
+    assert canonical == source  # the built-in specs are written in canonical form
     assert fmt(canonical, "b.yaml", "yaml") == canonical
     arch = fmt(canonical, "c.yaml", "arch")
     assert fmt(arch, "d.arch", "yaml") == without_modeline(canonical)  # YAML's own comment
@@ -302,3 +303,12 @@ def test_fmt_elsewhere_rebases_the_schema_modeline(tmp_path: Path) -> None:
     spec.write_text(kept + "archdsl: 1\nname: t\ninput: 32\nstages:\n  - conv: {filters: 8}\n")
     assert main(["fmt", str(spec), "-o", str(tmp_path / "deeper" / "url.yaml")]) == 0
     assert (tmp_path / "deeper" / "url.yaml").read_text().startswith(kept)
+
+
+def test_the_readme_spec_is_in_canonical_form() -> None:
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("```yaml\n", readme.index("## A spec")) + len("```yaml\n")
+    example = readme[start : readme.index("```", start)]
+    assert fmt(example, "readme.yaml", "yaml") == example
+    graph = compile_document(convert.parse(example, "readme.yaml"))
+    assert graph.nodes == compile_document(load_document("mnasnet_a1")).nodes
