@@ -13,7 +13,7 @@ from archdsl import __version__
 from archdsl.errors import SpecError
 
 # Command modules, in the order --help lists them.
-COMMANDS = ("validate", "summary", "build", "graph", "fmt", "list_specs", "space")
+COMMANDS = ("validate", "summary", "build", "latency", "graph", "fmt", "list_specs", "space")
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archdsl.analysis.analyze import Analysis, Counts, GroupStats, LayerStats
+
+if TYPE_CHECKING:
+    from archdsl.report.latency import Latency
 
 
 def _counts(counts: Counts) -> dict[str, int]:
@@ -20,8 +23,10 @@ def _counts(counts: Counts) -> dict[str, int]:
     }
 
 
-def group_record(group: GroupStats) -> dict[str, Any]:
-    return {
+def group_record(
+    group: GroupStats, analysis: Analysis | None = None, latency: Latency | None = None
+) -> dict[str, Any]:
+    record = {
         "name": group.name,
         "type": group.kind,
         "stage": group.stage,
@@ -29,10 +34,13 @@ def group_record(group: GroupStats) -> dict[str, Any]:
         "layers": group.layers,
         **_counts(group.counts),
     }
+    if latency is not None and analysis is not None:
+        record["latency_ms"] = round(latency.group_ms(analysis, group), 6)
+    return record
 
 
-def layer_record(layer: LayerStats) -> dict[str, Any]:
-    return {
+def layer_record(layer: LayerStats, latency: Latency | None = None) -> dict[str, Any]:
+    record = {
         "name": layer.name,
         "op": layer.op,
         "block": layer.block,
@@ -40,9 +48,13 @@ def layer_record(layer: LayerStats) -> dict[str, Any]:
         "output_shape": list(layer.output_shape),
         **_counts(layer.counts),
     }
+    if latency is not None:
+        record["latency_ms"] = round(latency.layer_ms(layer), 6)
+        record["fused_into"] = latency.fused_into(layer) or ""
+    return record
 
 
-def to_dict(analysis: Analysis) -> dict[str, Any]:
+def to_dict(analysis: Analysis, latency: Latency | None = None) -> dict[str, Any]:
     """The ``summary --format json`` object (shapes exclude the batch dimension)."""
     total = analysis.total
     return {
@@ -66,22 +78,23 @@ def to_dict(analysis: Analysis) -> dict[str, Any]:
             "total": total.activation_bytes,
             "peak": analysis.peak_activation_bytes,
         },
-        "stages": [group_record(stage) for stage in analysis.stages],
-        "blocks": [group_record(block) for block in analysis.blocks],
-        "layers": [layer_record(layer) for layer in analysis.layers],
+        **({"latency": latency.record()} if latency else {}),
+        "stages": [group_record(stage, analysis, latency) for stage in analysis.stages],
+        "blocks": [group_record(block, analysis, latency) for block in analysis.blocks],
+        "layers": [layer_record(layer, latency) for layer in analysis.layers],
     }
 
 
-def to_json(analysis: Analysis) -> str:
-    return json.dumps(to_dict(analysis), indent=1) + "\n"
+def to_json(analysis: Analysis, latency: Latency | None = None) -> str:
+    return json.dumps(to_dict(analysis, latency), indent=1) + "\n"
 
 
-def to_csv(analysis: Analysis, level: str) -> str:
+def to_csv(analysis: Analysis, level: str, latency: Latency | None = None) -> str:
     """One row per block or layer, with shapes written HxWxC."""
     rows = (
-        [layer_record(layer) for layer in analysis.layers]
+        [layer_record(layer, latency) for layer in analysis.layers]
         if level == "layer"
-        else [group_record(block) for block in analysis.blocks]
+        else [group_record(block, analysis, latency) for block in analysis.blocks]
     )
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")

@@ -1,0 +1,161 @@
+"""Fill the latency table: time every distinct unit as a one-unit TFLite model (imports TensorFlow).
+
+Units are converted once per model key (one conversion with dynamic height and width
+serves every spatial size), then timed in chunks: within a chunk, rounds go over every
+unit in turn, so a burst of load from elsewhere spreads over all of them instead of
+spoiling one. Each finished chunk is merged into the table at once, so an interrupted
+calibration keeps what it measured.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archdsl.ir.graph import Graph
+from archdsl.latency.machine import load_average
+from archdsl.latency.table import Identity, Table, load, merge, overhead_key
+from archdsl.latency.timing import Samples, time_calls, warm_up
+from archdsl.latency.units import Unit, distinct, units
+
+CHUNK = 32  # units timed together (interpreters alive at once)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How long each unit is timed: ``rounds`` rounds, each at least ``min_runs`` calls
+    and ``min_seconds``."""
+
+    rounds: int = 3
+    min_runs: int = 5
+    min_seconds: float = 0.01
+
+
+@dataclass(frozen=True)
+class Calibration:
+    wanted: int
+    measured: int
+    seconds: float
+    table: Table
+
+
+def missing_units(graphs: Iterable[Graph], table: Table, batch: int) -> list[Unit]:
+    wanted: dict[str, Unit] = {}
+    for graph in graphs:
+        wanted.update(distinct(units(graph, batch)))
+    return [unit for key, unit in wanted.items() if key not in table.entries]
+
+
+def calibrate(
+    graphs: Iterable[Graph],
+    identity: Identity,
+    path: Path | None = None,
+    batch: int = 1,
+    settings: Settings = Settings(),
+    progress: Callable[[int, int], None] | None = None,
+) -> Calibration:
+    """Measure the units of ``graphs`` the table lacks, and add them to it."""
+    start = time.perf_counter()
+    graphs = list(graphs)
+    table = load(identity, path)
+    path = table.path
+    assert path is not None
+    wanted = {key for graph in graphs for key in distinct(units(graph, batch))}
+    todo = missing_units(graphs, table, batch)
+    jobs: list[tuple[str, Callable[[], Any]]] = []
+    if overhead_key(batch) not in table.entries:
+        jobs.append((overhead_key(batch), _overhead_model(identity.threads, batch)))
+    done = 0
+    if progress:
+        progress(done, len(todo))
+    groups = _by_model(todo)
+    for index, group in enumerate(groups):
+        jobs += _runners(group, identity.threads)
+        if len(jobs) >= CHUNK or index == len(groups) - 1:
+            table = merge(identity, path, _time(jobs, settings))
+            done += sum(1 for key, _ in jobs if key in wanted)
+            jobs = []
+            if progress:
+                progress(done, len(todo))
+    if jobs:  # only the overhead was missing
+        table = merge(identity, path, _time(jobs, settings))
+    return Calibration(len(wanted), len(todo), time.perf_counter() - start, table)
+
+
+def _by_model(todo: list[Unit]) -> list[list[Unit]]:
+    groups: dict[str, list[Unit]] = {}
+    for unit in todo:
+        groups.setdefault(unit.model_key, []).append(unit)
+    return list(groups.values())
+
+
+def _runners(group: list[Unit], threads: int) -> list[tuple[str, Callable[[], Any]]]:
+    from archdsl.latency.tflite import convert, interpreter
+
+    first = group[0]
+    content = convert(unit_model(first), [(first.batch, *s) for s in first.model_shapes])
+    return [
+        (unit.key, interpreter(content, threads, [(unit.batch, *s) for s in unit.input_shapes]))
+        for unit in group
+    ]
+
+
+def unit_model(unit: Unit) -> Any:
+    """A Keras model of just ``unit``: one input per distinct input, the unit's layers."""
+    import keras
+
+    from archdsl.backends.keras_backend import make_layer
+
+    inputs = [
+        keras.Input(shape=shape, batch_size=unit.batch, name=f"x{i}")
+        for i, shape in enumerate(unit.model_shapes)
+    ]
+    values: dict[str, Any] = dict(zip(unit.input_refs, inputs, strict=True))
+    for node in unit.nodes:
+        args = [values[ref] for ref in node.inputs]
+        result = make_layer(node)(args if len(args) > 1 else args[0])
+        if isinstance(result, (list, tuple)):
+            values.update({f"{node.name}:{i}": value for i, value in enumerate(result)})
+            outputs = list(result)
+        else:
+            values[node.name] = result
+            outputs = [result]
+    return keras.Model(inputs, outputs if len(outputs) > 1 else outputs[0])
+
+
+def _overhead_model(threads: int, batch: int) -> Callable[[], Any]:
+    """The per-inference cost: a model whose one op (ReLU of 8 numbers) costs nothing."""
+    import keras
+
+    from archdsl.latency.tflite import convert, interpreter
+
+    x = keras.Input(shape=(8,), batch_size=batch, name="x0")
+    model = keras.Model(x, keras.layers.ReLU()(x))
+    return interpreter(convert(model, [(batch, 8)]), threads, [(batch, 8)])
+
+
+def _time(jobs: list[tuple[str, Callable[[], Any]]], settings: Settings) -> dict[str, dict]:
+    """Interleaved rounds over ``jobs``; the table entry of each."""
+    samples = {key: Samples() for key, _ in jobs}
+    for _, run in jobs:
+        warm_up(run, runs=3, seconds=0.0)
+    for _ in range(settings.rounds):
+        for key, run in jobs:
+            time_calls(
+                run, samples[key], min_runs=settings.min_runs, min_seconds=settings.min_seconds
+            )
+    load = load_average()
+    entries = {}
+    for key, sample in samples.items():
+        wall, cpu = sample.stats("wall"), sample.stats("cpu")
+        entries[key] = {
+            "wall_ms": wall.median,
+            "wall_iqr_ms": wall.iqr,
+            "cpu_ms": cpu.median,
+            "runs": wall.runs,
+            "load": load[0] if load else -1.0,
+        }
+    return entries

@@ -1,0 +1,66 @@
+"""Which machine and runtime a latency figure belongs to, read without importing TensorFlow.
+
+A latency table is only valid on the hardware and runtime it was measured with, so both
+are part of its identity: the CPU model, architecture and core count (not the host name,
+which changes with every container), and the interpreter package and its version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import platform
+from importlib import metadata
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                key, _, value = line.partition(":")
+                if key.strip() == "model name":
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def machine() -> dict[str, str | int]:
+    return {"cpu": cpu_model(), "arch": platform.machine(), "cores": os.cpu_count() or 1}
+
+
+def machine_text(info: dict[str, str | int]) -> str:
+    return f"{info['cpu']} ({info['arch']}, {info['cores']} cores)"
+
+
+def tflite_runtime() -> str:
+    """The TFLite interpreter archdsl runs: LiteRT's when installed, else TensorFlow's."""
+    if importlib.util.find_spec("ai_edge_litert") is not None:
+        return f"litert {_version('ai-edge-litert')}"
+    return f"tensorflow-lite {_version('tensorflow')}"
+
+
+def keras_runtime() -> str:
+    return f"keras {_version('keras')} on tensorflow {_version('tensorflow')}"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def fingerprint(info: dict[str, str | int], runtime: str) -> str:
+    """A short name for (machine, runtime), used in the table's file name."""
+    text = json.dumps([info, runtime], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def load_average() -> tuple[float, float, float] | None:
+    try:
+        return os.getloadavg()
+    except OSError:
+        return None

@@ -1,0 +1,76 @@
+"""Predicted latency: the sum of the table's unit times, plus the per-inference overhead.
+
+Pure Python. Each table entry is the median time of one invoke of a model holding only
+that unit; such an invoke also pays the interpreter's fixed cost per inference (entering
+the runtime, walking the execution plan, returning), which a whole network pays once, not
+once per layer. So a unit costs its entry minus the overhead entry (the time of an
+almost empty model, never below 0), and the network costs the sum of its units plus the
+overhead once. Fusion is accounted for by the units themselves: a conv's BatchNorm and
+activation are measured inside it, as the converter fuses them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from archdsl.ir.graph import Graph
+from archdsl.latency.table import Table, overhead_key
+from archdsl.latency.units import Unit, units
+
+
+class MissingEntries(Exception):
+    """The table lacks some of the network's unit configurations."""
+
+    def __init__(self, missing: list[Unit]) -> None:
+        super().__init__(f"the latency table lacks {len(missing)} layer configurations")
+        self.missing = missing
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Milliseconds per layer (the unit's time on its head, 0 on what is fused into it)."""
+
+    layers: dict[str, float]
+    fused_into: dict[str, str]
+    overhead_ms: float
+    clock: str
+    missing: list[Unit] = field(default_factory=list)
+
+    @property
+    def total_ms(self) -> float:
+        return sum(self.layers.values()) + self.overhead_ms
+
+    def sum_ms(self, names: list[str]) -> float:
+        return sum(self.layers.get(name, 0.0) for name in names)
+
+
+def predict_layers(graph: Graph, table: Table, batch: int = 1, clock: str = "wall") -> Prediction:
+    """Per-layer predicted times; units the table lacks are listed once per distinct key in
+    ``missing`` (and count 0)."""
+    overhead = table.ms(overhead_key(batch), clock)
+    missing: list[Unit] = []
+    layers: dict[str, float] = {}
+    fused: dict[str, str] = {}
+    for unit in units(graph, batch):
+        for node in unit.nodes[1:]:
+            fused[node.name] = unit.head
+            layers[node.name] = 0.0
+        if unit.free:
+            layers[unit.head] = 0.0
+            continue
+        ms = table.ms(unit.key, clock)
+        if ms is None or overhead is None:
+            if all(other.key != unit.key for other in missing):
+                missing.append(unit)
+            ms = overhead or 0.0
+        layers[unit.head] = max(0.0, ms - (overhead or 0.0))
+    return Prediction(layers, fused, overhead or 0.0, clock, missing)
+
+
+def predict(graph: Graph, table: Table, batch: int = 1, clock: str = "wall") -> float:
+    """Predicted milliseconds of one inference of ``graph``; MissingEntries if the table
+    lacks a unit (``archdsl latency calibrate`` fills it)."""
+    prediction = predict_layers(graph, table, batch, clock)
+    if prediction.missing:
+        raise MissingEntries(prediction.missing)
+    return prediction.total_ms

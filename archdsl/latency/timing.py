@@ -1,0 +1,74 @@
+"""Timing repeated calls: wall-clock and this thread's CPU time, median and quartiles.
+
+Wall-clock is what a user waits for. On a shared machine it includes the time other
+processes hold the CPU, so the thread's CPU time is recorded beside it: with one
+interpreter thread (the default) it is the work the network itself needs, and a
+measurement taken under load can be judged by how far the two are apart.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Samples:
+    """Per-call milliseconds by both clocks."""
+
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    def stats(self, clock: str = "wall") -> Stats:
+        return Stats.of(self.wall if clock == "wall" else self.cpu)
+
+
+@dataclass(frozen=True)
+class Stats:
+    median: float
+    q1: float
+    q3: float
+    runs: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Stats:
+        if len(values) == 1:
+            return cls(values[0], values[0], values[0], 1)
+        q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+        return cls(median, q1, q3, len(values))
+
+    @property
+    def iqr(self) -> float:
+        return self.q3 - self.q1
+
+
+def time_calls(
+    call: Callable[[], object],
+    samples: Samples,
+    *,
+    min_runs: int,
+    min_seconds: float,
+    max_runs: int = 100_000,
+) -> None:
+    """Call ``call`` at least ``min_runs`` times and for at least ``min_seconds``, adding
+    each call's time to ``samples``."""
+    perf, cpu = time.perf_counter, time.thread_time
+    start = perf()
+    runs = 0
+    while runs < max_runs and (runs < min_runs or perf() - start < min_seconds):
+        w0, c0 = perf(), cpu()
+        call()
+        c1, w1 = cpu(), perf()
+        samples.wall.append((w1 - w0) * 1e3)
+        samples.cpu.append((c1 - c0) * 1e3)
+        runs += 1
+
+
+def warm_up(call: Callable[[], object], *, runs: int, seconds: float) -> None:
+    start = time.perf_counter()
+    done = 0
+    while done < runs or time.perf_counter() - start < seconds:
+        call()
+        done += 1

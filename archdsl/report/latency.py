@@ -1,0 +1,55 @@
+"""Predicted latency as the reports show it: per layer, per block and stage, and in total."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from archdsl.analysis.analyze import Analysis, GroupStats, LayerStats
+from archdsl.latency.predict import Prediction
+from archdsl.latency.table import Identity
+
+
+@dataclass(frozen=True)
+class Latency:
+    prediction: Prediction
+    identity: Identity
+    table: Path | None
+
+    def layer_ms(self, layer: LayerStats) -> float:
+        return self.prediction.layers.get(layer.name, 0.0)
+
+    def fused_into(self, layer: LayerStats) -> str | None:
+        return self.prediction.fused_into.get(layer.name)
+
+    def group_ms(self, analysis: Analysis, group: GroupStats) -> float:
+        by_stage = group.kind == "stage"
+        return sum(
+            self.layer_ms(layer)
+            for layer in analysis.layers
+            if (layer.stage if by_stage else layer.block) == group.name
+        )
+
+    @property
+    def total_ms(self) -> float:
+        return self.prediction.total_ms
+
+    def total_text(self) -> str:
+        p = self.prediction
+        return (
+            f"{p.total_ms:.3f} ms predicted = layers {p.total_ms - p.overhead_ms:.3f}"
+            f" + per-inference overhead {p.overhead_ms:.3f} ({self.identity.describe()})"
+        )
+
+    def record(self) -> dict[str, Any]:
+        p = self.prediction
+        return {
+            "total_ms": p.total_ms,
+            "overhead_ms": p.overhead_ms,
+            "clock": p.clock,
+            "runtime": self.identity.runtime,
+            "threads": self.identity.threads,
+            "machine": dict(self.identity.machine),
+            "table": str(self.table) if self.table else None,
+        }

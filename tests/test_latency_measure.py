@@ -1,0 +1,112 @@
+"""archdsl latency and latency calibrate, end to end in the TFLite interpreter (slow: TensorFlow).
+
+About 60 s of CPU on 2 cores: one calibration of a small network with every unit kind
+the built-ins use (conv, depthwise, SE, residual add, ShuffleNet split/concat/shuffle,
+pooling, dense), and one measurement of it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import archdsl
+from archdsl.latency.units import distinct, units
+from tests.helpers import run_cli
+
+SPEC = """\
+archdsl: 1
+name: tiny
+input: [48, 48, 3]
+defaults: {activation: relu6}
+stem:
+  - conv: {filters: 16, kernel: 3, stride: 2}
+stages:
+  - mbconv: {expansion: 4, kernel: 3, stride: 1, filters: 16, se: 0.25, activation: hard_swish}
+  - shuffle: {filters: 32, stride: 2, repeats: 2}
+head:
+  - global_pool: avg
+  - dense: {units: 10}
+"""
+
+pytestmark = pytest.mark.slow
+# conv, mbconv (expand, dw, SE pool/reduce/expand, multiply, project, add), 2 shuffle units
+# (stride 2: two branches, concat, shuffle; stride 1: split, branch, concat, shuffle),
+# pool, dense, each once: 18 distinct configurations
+UNITS = 18
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("latency")
+    spec = folder / "tiny.yaml"
+    spec.write_text(SPEC)
+    table = folder / "table.json"
+    result = run_cli("latency", "calibrate", str(spec), "--table", str(table), timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert len(distinct(units(archdsl.load(str(spec))))) == UNITS
+    assert result.stdout.startswith(
+        f"measured {UNITS} of the {UNITS} layer configurations of tiny in "
+    )
+    return spec, table
+
+
+def test_calibrate_fills_the_table_once(calibrated: tuple[Path, Path]):
+    spec, table = calibrated
+    entries = json.loads(table.read_text())["entries"]
+    assert len(entries) == UNITS + 1  # and the per-inference overhead
+    assert all(0 < entry["cpu_ms"] < 50 and entry["runs"] >= 15 for entry in entries.values())
+    again = run_cli("latency", "calibrate", str(spec), "--table", str(table), timeout=600)
+    assert again.stdout.startswith(f"measured 0 of the {UNITS} layer configurations of tiny")
+
+
+def test_latency_measures_and_the_table_predicts_it(calibrated: tuple[Path, Path]):
+    spec, table = calibrated
+    result = run_cli(
+        "latency",
+        str(spec),
+        "--table",
+        str(table),
+        "--format",
+        "json",
+        "--seconds",
+        "1",
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["runtime"].startswith(("litert", "tensorflow-lite")) and record["threads"] == 1
+    assert record["runs"] >= 50 and record["wall_ms"]["q1"] <= record["wall_ms"]["median"]
+    assert len(record["load_average_before"]) == 3
+    measured, predicted = record["cpu_ms"]["median"], record["predicted_ms"]["cpu"]
+    # a loose bound: this runs on busy CI machines; docs/benchmarks.md has the real figures
+    assert 0.5 < predicted / measured < 2.0, (predicted, measured)
+
+
+def test_latency_text_names_runtime_machine_and_load(calibrated: tuple[Path, Path]):
+    spec, table = calibrated
+    result = run_cli("latency", str(spec), "--table", str(table), "--seconds", "0.5", timeout=600)
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("tiny (input 48x48x3, batch 1): ") and " ms median, IQR " in lines[0]
+    assert [line.split()[0] for line in lines[1:]] == ["runtime", "machine", "CPU", "load", "table"]
+    assert "XNNPACK" in lines[1] and "1 thread" in lines[1]
+
+
+def test_keras_runtime_times_the_keras_model(calibrated: tuple[Path, Path]):
+    spec, _ = calibrated
+    result = run_cli(
+        "latency",
+        str(spec),
+        "--runtime",
+        "keras",
+        "--format",
+        "json",
+        "--seconds",
+        "0.5",
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["runtime"].startswith("keras 3.") and "predicted_ms" not in record

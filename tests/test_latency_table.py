@@ -1,0 +1,215 @@
+"""The latency table and the predictor: pure Python, no TensorFlow."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import archdsl
+from archdsl.latency import predict, predict_layers
+from archdsl.latency.predict import MissingEntries
+from archdsl.latency.table import (
+    Identity,
+    Table,
+    TableError,
+    default_path,
+    load,
+    merge,
+    overhead_key,
+    read,
+    write,
+)
+from archdsl.latency.units import distinct, units
+from tests.helpers import run_cli
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path
+
+
+def test_units_fuse_batch_norm_and_activation_into_their_conv():
+    graph = archdsl.load("mobilenet_v2")
+    by_head = {unit.head: unit for unit in units(graph)}
+    stem = by_head["stem_conv"]
+    assert [node.op for node in stem.nodes] == ["conv2d", "batch_norm", "activation"]
+    assert stem.key == (
+        "conv2d(bias=False,filters=32,groups=1,kernel=3,padding=same,stride=2)"
+        "+batch_norm+activation(fn=relu6)@1:224x224x3"
+    )
+    project = by_head["s2_b1_project"]  # linear bottleneck: BN but no activation
+    assert [node.op for node in project.nodes] == ["conv2d", "batch_norm"]
+    assert by_head["s2_b2_add"].input_shapes == ((56, 56, 24), (56, 56, 24))
+    # every node is in exactly one unit
+    names = [node.name for unit in units(graph) for node in unit.nodes]
+    assert sorted(names) == sorted(node.name for node in graph.nodes)
+    # repeated blocks share their keys: 65 units but far fewer distinct configurations
+    assert len(units(graph)) == 65
+    assert len(distinct(units(graph))) == 37
+
+
+def test_keys_change_with_shape_batch_and_width_not_with_bn_epsilon():
+    small = {u.key for u in units(archdsl.load("mobilenet_v2", input=160))}
+    wide = {u.key for u in units(archdsl.load("mobilenet_v2", width=1.4))}
+    base = {u.key for u in units(archdsl.load("mobilenet_v2"))}
+    batched = {u.key for u in units(archdsl.load("mobilenet_v2"), batch=4)}
+    assert batched.isdisjoint(base)
+    shared = small & base  # only what follows the global pool
+    assert shared and all("x" not in key.split("@1:")[1] for key in shared), shared
+    assert len(wide & base) < len(base) // 2
+    assert all("epsilon" not in key for key in base)
+
+
+def fill(graph: archdsl.Graph, identity: Identity, path: Path, overhead: float = 0.01) -> Table:
+    """A table giving each unit 0.01 ms per 10,000 MACs-ish: its key length, for determinism."""
+    entries = {
+        key: {"wall_ms": overhead + len(key) / 1000, "cpu_ms": overhead + len(key) / 2000}
+        for key in distinct(units(graph))
+    }
+    entries[overhead_key(1)] = {"wall_ms": overhead, "cpu_ms": overhead}
+    table = Table(identity, entries, path)
+    write(table)
+    return table
+
+
+def test_prediction_is_units_minus_overhead_plus_overhead_once(tmp_path: Path):
+    graph = archdsl.load("mnasnet_a1", input=160)
+    table = fill(graph, Identity.here(), tmp_path / "t.json")
+    expected = sum(len(u.key) / 1000 for u in units(graph) if not u.free) + 0.01
+    assert predict(graph, table) == pytest.approx(expected)
+    cpu = predict_layers(graph, table, clock="cpu")
+    assert cpu.total_ms == pytest.approx(
+        sum(len(u.key) / 2000 for u in units(graph) if not u.free) + 0.01
+    )
+    layers = predict_layers(graph, table)
+    assert layers.fused_into["stem_bn"] == "stem_conv" and layers.layers["stem_bn"] == 0.0
+    other = archdsl.load("mnasnet_a1", input=192)
+    with pytest.raises(MissingEntries) as error:
+        predict(other, table)
+    lacking = set(distinct(units(other))) - set(table.entries)
+    assert 40 < len(lacking) < len(distinct(units(other)))  # SE and head units are shared
+    assert {unit.key for unit in error.value.missing} == lacking
+
+
+def test_table_round_trips_and_refuses_corrupt_truncated_and_foreign(tmp_path: Path):
+    here = Identity.here()
+    path = tmp_path / "t.json"
+    table = fill(archdsl.load("mobilenet_v3_small"), here, path)
+    assert read(path, here).entries == table.entries
+    text = path.read_text()
+
+    path.write_text(text[: len(text) // 2])
+    with pytest.raises(TableError, match="not complete JSON"):
+        read(path, here)
+    data = json.loads(text)
+    key = next(iter(data["entries"]))
+    data["entries"][key]["wall_ms"] *= 2
+    path.write_text(json.dumps(data))
+    with pytest.raises(TableError, match="checksum"):
+        read(path, here)
+
+    other_machine = Identity({**here.machine, "cpu": "Apple M2"}, here.runtime, 1)
+    write(Table(other_machine, table.entries, path))
+    with pytest.raises(TableError, match="measured on Apple M2"):
+        read(path, here)
+    other_runtime = Identity(here.machine, "litert 0.1", 1)
+    write(Table(other_runtime, table.entries, path))
+    with pytest.raises(TableError, match="measured with litert 0.1"):
+        read(path, here)
+    write(Table(Identity(here.machine, here.runtime, 2), table.entries, path))
+    with pytest.raises(TableError, match="2 threads, not 1"):
+        read(path, here)
+
+
+def test_default_path_is_in_the_cache_folder_per_runtime_and_threads(cache: Path):
+    one, two = default_path(Identity.here(1)), default_path(Identity.here(2))
+    assert one.parent == cache / "archdsl" / "latency" and one != two
+    assert load(Identity.here(1)).entries == {}  # no file yet: an empty table
+
+
+def _merge_many(path: str, worker: int) -> None:
+    here = Identity.here()
+    for i in range(25):
+        merge(here, Path(path), {f"w{worker}-{i}": {"wall_ms": float(i), "cpu_ms": float(i)}})
+
+
+def test_concurrent_merges_keep_every_entry(tmp_path: Path):
+    path = tmp_path / "shared.json"
+    context = multiprocessing.get_context("spawn" if sys.platform == "darwin" else "fork")
+    workers = [context.Process(target=_merge_many, args=(str(path), w)) for w in range(3)]
+    for process in workers:
+        process.start()
+    for process in workers:
+        process.join(60)
+    assert all(process.exitcode == 0 for process in workers)
+    entries = read(path, Identity.here()).entries
+    assert len(entries) == 75 and entries["w2-24"]["wall_ms"] == 24.0
+
+
+def test_summary_latency_adds_ms_in_every_format(cache: Path):
+    graph = archdsl.load("mobilenet_v3_small")
+    fill(graph, Identity.here(), default_path(Identity.here()))
+    table = run_cli("summary", "mobilenet_v3_small", "--latency")
+    assert table.returncode == 0, table.stderr
+    total = predict(graph, load(Identity.here()))
+    assert f"Latency          {total:.3f} ms predicted" in table.stdout
+    header = table.stdout.splitlines()[3]
+    assert header.split()[-1] == "ms"
+    layer = run_cli("summary", "mobilenet_v3_small", "--latency", "--level", "layer").stdout
+    assert "conv_bn " in layer and "fused" in layer.split("conv_bn ")[1].splitlines()[0]
+    record = json.loads(
+        run_cli("summary", "mobilenet_v3_small", "--latency", "--format", "json").stdout
+    )
+    assert record["latency"]["total_ms"] == pytest.approx(total)
+    assert sum(b["latency_ms"] for b in record["blocks"]) == pytest.approx(
+        total - record["latency"]["overhead_ms"], abs=1e-4
+    )
+    csv = run_cli("summary", "mobilenet_v3_small", "--latency", "--format", "csv").stdout
+    assert csv.splitlines()[0].endswith(",latency_ms")
+    markdown = run_cli("summary", "mobilenet_v3_small", "--latency", "--format", "markdown").stdout
+    assert "| MACs | ms |" in markdown
+
+
+def test_summary_latency_names_what_is_missing_and_how_to_fill_it(cache: Path):
+    table = fill(archdsl.load("mobilenet_v3_small"), Identity.here(), default_path(Identity.here()))
+    lacking = set(distinct(units(archdsl.load("mobilenet_v3_small", input=160)))) - set(
+        table.entries
+    )
+    result = run_cli("summary", "mobilenet_v3_small", "--set", "input=160", "--latency")
+    assert result.returncode == 1 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("archdsl: error: the latency table ")
+    assert f"lacks {len(lacking)} of mobilenet_v3_small's layer configurations" in line
+    assert line.endswith(
+        "fill it with: archdsl latency calibrate mobilenet_v3_small --set input=160"
+    )
+
+
+def test_summary_latency_refuses_a_corrupt_table_in_one_line(cache: Path):
+    path = default_path(Identity.here())
+    fill(archdsl.load("mobilenet_v3_small"), Identity.here(), path)
+    path.write_text(path.read_text()[:-40])
+    result = run_cli("summary", "mobilenet_v3_small", "--latency")
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert "refusing latency table" in line and "truncated or corrupt" in line
+
+
+def test_summary_latency_does_not_import_tensorflow(cache: Path):
+    from tests.test_no_tensorflow import PROBE
+
+    fill(archdsl.load("mnasnet_a1"), Identity.here(), default_path(Identity.here()))
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, "summary", "mnasnet_a1", "--latency"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "HEAVY:\n" in result.stderr and "ms predicted" in result.stdout
