@@ -30,6 +30,7 @@ from bench import (  # noqa: E402
     depth,
     graph_render,
     inference,
+    latency,
     shuffle,
     summary_vs_keras,
 )
@@ -47,6 +48,7 @@ BENCHMARKS = {
     "build": build_time,
     "inference": inference,
     "shuffle": shuffle,
+    "latency": latency,
 }
 
 

@@ -1,7 +1,7 @@
 """Fill the latency table: time every distinct unit as a one-unit TFLite model (imports TensorFlow).
 
-Units are converted once per model key (one conversion with dynamic height and width
-serves every spatial size), then timed in chunks: within a chunk, rounds go over every
+Units are converted once per structure (``archdsl.latency.templates``: one conversion with
+dynamic height and width and marker channel counts serves every size), then timed in chunks: within a chunk, rounds go over every
 unit in turn, so a burst of load from elsewhere spreads over all of them instead of
 spoiling one. Each finished chunk is merged into the table at once, so an interrupted
 calibration keeps what it measured.
@@ -72,8 +72,9 @@ def calibrate(
     if progress:
         progress(done, len(todo))
     groups = _by_model(todo)
+    templates: dict[str, bytes] = {}
     for index, group in enumerate(groups):
-        jobs += _runners(group, identity.threads)
+        jobs += _runners(group, identity.threads, templates)
         if len(jobs) >= CHUNK or index == len(groups) - 1:
             table = merge(identity, path, _time(jobs, settings))
             done += sum(1 for key, _ in jobs if key in wanted)
@@ -92,15 +93,32 @@ def _by_model(todo: list[Unit]) -> list[list[Unit]]:
     return list(groups.values())
 
 
-def _runners(group: list[Unit], threads: int) -> list[tuple[str, Callable[[], Any]]]:
-    from archdsl.latency.tflite import convert, interpreter
+def _runners(
+    group: list[Unit], threads: int, templates: dict[str, bytes]
+) -> list[tuple[str, Callable[[], Any]]]:
+    from archdsl.latency.tflite import interpreter
 
-    first = group[0]
-    content = convert(unit_model(first), [(first.batch, *s) for s in first.model_shapes])
+    content = one_unit_model(group[0], templates)
     return [
         (unit.key, interpreter(content, threads, [(unit.batch, *s) for s in unit.input_shapes]))
         for unit in group
     ]
+
+
+def one_unit_model(unit: Unit, templates: dict[str, bytes]) -> bytes:
+    """The TFLite model of ``unit``: its template's, rewritten for its channel counts, or
+    converted directly. ``templates`` caches converted templates by model key."""
+    from archdsl.latency.templates import rewrite, template_of
+    from archdsl.latency.tflite import convert
+
+    templated = template_of(unit)
+    if templated is None:
+        return convert(unit_model(unit), [(unit.batch, *s) for s in unit.model_shapes])
+    template, mapping = templated
+    if template.model_key not in templates:
+        shapes = [(template.batch, *s) for s in template.model_shapes]
+        templates[template.model_key] = convert(unit_model(template), shapes)
+    return rewrite(templates[template.model_key], mapping)
 
 
 def unit_model(unit: Unit) -> Any:

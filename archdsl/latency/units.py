@@ -26,7 +26,8 @@ FREE = ("input", "dropout")
 IGNORED_ATTRS = {"batch_norm": ("epsilon", "momentum"), "dropout": ("rate",)}
 # Units with these ops are calibrated at their exact spatial size; the rest are converted
 # once with dynamic height and width and resized, which runs the same kernels.
-STATIC_OPS = ("channel_shuffle", "flatten", "split", "dense", "global_pool")
+# (A shuffle's and a flatten's reshape would compute a dynamic shape at run time.)
+STATIC_OPS = ("channel_shuffle", "flatten")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,274 @@
+"""8. Latency: the table's prediction against measurement in the TFLite interpreter."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import archdsl
+from bench.config import Config
+from bench.results import Figure, Goal, Measurement, Note, Row
+from bench.stats import Sample, paired_ratios
+
+TITLE = "8. latency: predicted against measured"
+REPO = Path(__file__).resolve().parents[1]
+POINTS = REPO / "docs" / "bench" / "latency_points.json"
+CACHE = REPO / "out" / "bench-latency-cache"
+WIDTHS = (0.35, 0.75, 1.0, 1.4)
+INPUTS = (128, 176, 224)
+SPECS = (
+    "mnasnet_a1",
+    "mnasnet_b1",
+    "mobilenet_v1",
+    "mobilenet_v2",
+    "mobilenet_v3_large",
+    "mobilenet_v3_small",
+    "efficientnet_b0",
+)
+SHUFFLE_WIDTHS = (0.5, 1.0, 1.5, 2.0)  # ShuffleNetV2's channels exist for these widths only
+BUILT_INS = (*SPECS, "shufflenet_v2")
+RANDOM_SPECS = 20
+GROUP = 16  # networks whose interpreters are alive, and timed in turn, at once
+METHOD = f"""Every built-in network at widths {", ".join(map(str, WIDTHS))} (ShuffleNetV2 at
+{", ".join(map(str, SHUFFLE_WIDTHS))}, the widths it defines) and inputs {", ".join(map(str, INPUTS))},
+plus {RANDOM_SPECS} random specs from the test strategies (`tests/strategies.py`, fixed seed: small
+networks on 16-32 pixel inputs), is calibrated into an empty table
+(`archdsl.latency.calibrate`, as `archdsl latency calibrate` does) and then measured whole
+(`archdsl.latency.measure.prepare`, as `archdsl latency` does): LiteRT interpreter, XNNPACK, 1
+thread, batch 1, float32. Networks are timed {GROUP} at a time in interleaved rounds (5 rounds
+of at least 5 runs and 0.1 s each). The machine is shared with other jobs, so both the table
+and the networks are timed by the CPU time of the interpreter's thread (with one thread the
+interpreter runs on the caller's thread), which other processes do not inflate the way they
+inflate wall-clock time; the wall-clock figures are given too. The predicted figure is
+`archdsl.latency.predict` (what `summary --latency` prints). Share within ±10%: networks whose
+|predicted / measured - 1| <= 0.1 (goal: at least 95%; nn-Meter reports 99.0% on a mobile CPU).
+Rank correlation: Spearman's rho of predicted latency and of MACs with measured latency, over
+all networks (goal: predictor at least 0.95 and above MACs). The calibration time is that of the
+eight built-ins at their default settings into an empty table, the first step of this run. The
+summary cost is `archdsl summary mnasnet_a1 --latency` against `archdsl summary mnasnet_a1`, as
+whole processes in alternating rounds (goal: at most 1.5x)."""
+
+
+def spearman(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """Spearman's rank correlation (ties get their average rank)."""
+    rx, ry = _ranks(xs), _ranks(ys)
+    return statistics.correlation(rx, ry)
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+def networks(quick: bool) -> list[tuple[str, archdsl.Graph]]:
+    """(label, graph) of every network the benchmark measures."""
+    chosen: list[tuple[str, dict[str, Any]]] = []
+    widths, inputs = ((0.35, 1.0), (128, 224)) if quick else (WIDTHS, INPUTS)
+    specs = SPECS[:2] if quick else SPECS
+    for spec in specs:
+        chosen += [(spec, {"width": w, "input": i}) for w in widths for i in inputs]
+    shuffle = SHUFFLE_WIDTHS[:2] if quick else SHUFFLE_WIDTHS
+    chosen += [("shufflenet_v2", {"width": w, "input": i}) for w in shuffle for i in inputs]
+    result = [
+        (f"{spec} width {o['width']} input {o['input']}", archdsl.load(spec, **o))
+        for spec, o in chosen
+    ]
+    return result + _random_specs(4 if quick else RANDOM_SPECS)
+
+
+def _random_specs(count: int) -> list[tuple[str, archdsl.Graph]]:
+    from hypothesis import HealthCheck, given, settings
+
+    from archdsl.compile import compile_document
+    from archdsl.spec.document import Document
+    from tests.strategies import spec_documents
+
+    found: list[tuple[str, archdsl.Graph]] = []
+
+    @settings(
+        max_examples=count,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+    )
+    @given(spec_documents())
+    def collect(data: dict) -> None:
+        graph = compile_document(Document(data, "<hypothesis>"))
+        if len(found) < count:
+            found.append((f"random spec {len(found) + 1} ({len(graph.nodes)} layers)", graph))
+
+    collect()
+    return found
+
+
+def run(config: Config) -> list[Row]:
+    quick = config.name == "quick"
+    shutil.rmtree(CACHE, ignore_errors=True)
+    os.environ["XDG_CACHE_HOME"] = str(CACHE)
+    from archdsl.latency.measure import import_tensorflow
+
+    import_tensorflow(1)
+    from archdsl.latency.calibrate import calibrate
+    from archdsl.latency.table import Identity
+
+    identity = Identity.here(1)
+    built_ins = [archdsl.load(name) for name in BUILT_INS]
+    first = calibrate(built_ins, identity, progress=_progress("built-ins"))
+    nets = networks(quick)
+    rest = calibrate([g for _, g in nets], identity, progress=_progress("all networks"))
+    measured = _measure([g for _, g in nets])
+    points = REPO / "out" / "latency_points.json" if quick else POINTS
+    rows = _accuracy(nets, rest.table, measured, points)
+    rows.append(
+        Measurement(
+            TITLE,
+            f"calibrating the 8 built-ins from an empty table ({first.measured} layer configurations)",
+            Sample.of([first.seconds], "s"),
+        )
+    )
+    rows.append(
+        Note(
+            TITLE,
+            f"calibrating all {len(nets)} networks: {rest.wanted} distinct layer configurations,"
+            f" {rest.measured} more after the built-ins, {rest.seconds:.0f} s",
+        )
+    )
+    rows.append(_summary_cost(config))
+    return rows
+
+
+def _progress(what: str) -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        print(f"    calibrating {what}: {done}/{total}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _measure(graphs: list[archdsl.Graph]) -> list[dict[str, Sample]]:
+    from archdsl.latency.measure import prepare
+    from archdsl.latency.timing import Samples, time_calls, warm_up
+
+    results: list[dict[str, Sample]] = []
+    for start in range(0, len(graphs), GROUP):
+        group = graphs[start : start + GROUP]
+        runs = [prepare(graph, "tflite", 1, 1) for graph in group]
+        samples = [Samples() for _ in group]
+        for call in runs:
+            warm_up(call, runs=3, seconds=0.05)
+        for _ in range(5):
+            for call, sample in zip(runs, samples, strict=True):
+                time_calls(call, sample, min_runs=5, min_seconds=0.1)
+        results += [
+            {"cpu": Sample.of(s.cpu, "ms"), "wall": Sample.of(s.wall, "ms")} for s in samples
+        ]
+        print(f"    measured {len(results)}/{len(graphs)} networks", file=sys.stderr, flush=True)
+    return results
+
+
+def _accuracy(
+    nets: list[tuple[str, archdsl.Graph]],
+    table: Any,
+    measured: list[dict[str, Sample]],
+    path: Path,
+) -> list[Row]:
+    from archdsl.latency import predict
+
+    rows: list[Row] = []
+    macs = [archdsl.analyze(graph).total.macs for _, graph in nets]
+    points = []
+    for clock in ("cpu", "wall"):
+        predicted = [predict(graph, table, clock=clock) for _, graph in nets]
+        actual = [m[clock].median for m in measured]
+        ratios = [p / a for p, a in zip(predicted, actual, strict=True)]
+        within = sum(abs(r - 1) <= 0.1 for r in ratios) / len(ratios)
+        rho_pred, rho_macs = spearman(predicted, actual), spearman(macs, actual)
+        name = "CPU time" if clock == "cpu" else "wall-clock"
+        verdict = "pass" if within >= 0.95 and rho_pred >= 0.95 and rho_pred > rho_macs else "FAIL"
+        rows.append(
+            Note(
+                TITLE,
+                f"{name}, {len(nets)} networks: {within:.1%} predicted within ±10% of measured"
+                f" (goal ≥ 95%); Spearman rho with measured: predictor {rho_pred:.3f},"
+                f" MACs {rho_macs:.3f} (goal: predictor ≥ 0.95 and above MACs): {verdict}",
+            )
+        )
+        rows.append(
+            Figure(
+                TITLE,
+                f"predicted / measured latency, {name}, {len(nets)} networks",
+                Sample.of(predicted, "ms"),
+                Sample.of(actual, "ms"),
+                "measured in the interpreter",
+                paired_ratios(predicted, actual),
+                "predicted / measured, per network",
+            )
+        )
+        worst = sorted(
+            zip(ratios, (label for label, _ in nets), strict=True), key=lambda x: abs(x[0] - 1)
+        )
+        rows.append(
+            Note(
+                TITLE,
+                f"{name}: furthest off: "
+                + "; ".join(f"{label} {r - 1:+.0%}" for r, label in reversed(worst[-3:])),
+            )
+        )
+        for index, (label, _) in enumerate(nets):
+            if clock == "cpu":
+                points.append({"network": label, "macs": macs[index]})
+            points[index][f"{clock}_predicted_ms"] = predicted[index]
+            points[index][f"{clock}_measured_ms"] = actual[index]
+            points[index][f"{clock}_measured_q1_ms"] = measured[index][clock].q1
+            points[index][f"{clock}_measured_q3_ms"] = measured[index][clock].q3
+    _save_points(points, path)
+    return rows
+
+
+def _save_points(points: list[dict[str, Any]], path: Path) -> None:
+    from archdsl.commands.common import write_atomically
+
+    text = json.dumps({"networks": points}, indent=1) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(str(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+
+
+def _summary_cost(config: Config) -> Figure:
+    """Whole-process time of summary with and without --latency, alternating."""
+    command = [sys.executable, "-m", "archdsl", "summary", "mnasnet_a1"]
+    env = {**os.environ, "XDG_CACHE_HOME": str(CACHE)}
+    plain, predicted = [], []
+    for round_ in range(max(config.process_rounds, 3)):
+        for args, times in ((command, plain), ([*command, "--latency"], predicted))[
+            :: 1 if round_ % 2 == 0 else -1
+        ]:
+            start = time.perf_counter()
+            subprocess.run(args, env=env, capture_output=True, check=True)
+            times.append(time.perf_counter() - start)
+    return Figure(
+        TITLE,
+        "`summary mnasnet_a1 --latency` against plain `summary`, whole process",
+        Sample.of(predicted, "s"),
+        Sample.of(plain, "s"),
+        "`archdsl summary mnasnet_a1`",
+        paired_ratios(predicted, plain),
+        "time with --latency / without",
+        Goal(1.5, at_least=False),
+    )
