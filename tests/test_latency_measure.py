@@ -110,3 +110,37 @@ def test_keras_runtime_times_the_keras_model(calibrated: tuple[Path, Path]):
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert record["runtime"].startswith("keras 3.") and "predicted_ms" not in record
+
+
+def test_rewritten_templates_have_the_converters_operators_and_shapes(tmp_path: Path):
+    """Every unit of the small network: the template rewritten for it against a direct
+    conversion, with the inputs resized to the unit's."""
+    from archdsl.latency.calibrate import one_unit_model, unit_model
+    from archdsl.latency.measure import import_tensorflow
+    from archdsl.latency.templates import template_of
+    from archdsl.latency.tflite import _new_interpreter, convert
+
+    import_tensorflow(1)
+    spec = tmp_path / "tiny.yaml"
+    spec.write_text(SPEC.replace("filters: 32", "filters: 48"))
+
+    def structure(content: bytes, shapes: list[tuple[int, ...]]) -> tuple[list, list]:
+        runner = _new_interpreter(content, 1)
+        for detail, shape in zip(
+            sorted(runner.get_input_details(), key=lambda d: d["name"]), shapes, strict=True
+        ):
+            runner.resize_tensor_input(detail["index"], list(shape))
+        runner.allocate_tensors()
+        ops = [op["op_name"] for op in runner._get_ops_details()]
+        return ops, sorted(tuple(t["shape"]) for t in runner.get_tensor_details())
+
+    templates: dict[str, bytes] = {}
+    templated = 0
+    for unit in distinct(units(archdsl.load(str(spec)))).values():
+        shapes = [(1, *shape) for shape in unit.input_shapes]
+        direct = convert(unit_model(unit), [(1, *shape) for shape in unit.model_shapes])
+        assert structure(one_unit_model(unit, templates), shapes) == structure(direct, shapes), (
+            unit.key
+        )
+        templated += template_of(unit) is not None
+    assert templated >= 14 and len(templates) < templated

@@ -15,7 +15,6 @@ different counts) are converted directly.
 from __future__ import annotations
 
 import copy
-import dataclasses
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -46,9 +45,7 @@ def template_of(unit: Unit) -> tuple[Unit, dict[int, int]] | None:
 
     try:
         shapes = tuple(_mark_shape(shape, mark) for shape in unit.input_shapes)
-        nodes = tuple(
-            dataclasses.replace(node, attrs=_mark_attrs(node, mark)) for node in unit.nodes
-        )
+        nodes = tuple(_with_attrs(node, _mark_attrs(node, mark)) for node in unit.nodes)
     except _Unmappable:
         return None
     template = Unit(nodes, unit.input_refs, shapes, unit.batch)
@@ -64,6 +61,18 @@ class _Unmappable(Exception):
 
 def _mark_shape(shape: Shape, mark: Callable[[int], int]) -> Shape:
     return (*shape[:-1], mark(shape[-1]))
+
+
+def _with_attrs(node: Node, attrs: dict) -> Node:
+    """A copy of ``node`` with other attrs (its shapes and cost are not needed here)."""
+    return Node(
+        name=node.name,
+        op=node.op,
+        attrs=attrs,
+        inputs=node.inputs,
+        block=node.block,
+        stage=node.stage,
+    )
 
 
 def _mark_attrs(node: Node, mark: Callable[[int], int]) -> dict:

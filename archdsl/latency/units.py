@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from archdsl.ir.graph import Graph, Node, Shape, split_ref
-from archdsl.ir.ops import OPS
 
 HEADS = ("conv2d", "depthwise_conv2d", "dense")
 FUSED = ("batch_norm", "activation")
@@ -102,6 +101,7 @@ def units(graph: Graph, batch: int = 1) -> list[Unit]:
         for ref in node.inputs:
             consumers.setdefault(split_ref(ref)[0], []).append(node.name)
     shapes = _shapes(graph)
+    outputs = {ref for _, ref in graph.outputs}
     result = []
     absorbed: set[str] = set()
     for node in graph.nodes:
@@ -109,7 +109,7 @@ def units(graph: Graph, batch: int = 1) -> list[Unit]:
             continue
         members = [node]
         if node.op in HEADS:
-            members += _fused_chain(graph, node, consumers)
+            members += _fused_chain(graph, node, consumers, outputs)
         absorbed.update(member.name for member in members)
         result.append(
             Unit(
@@ -122,13 +122,16 @@ def units(graph: Graph, batch: int = 1) -> list[Unit]:
     return result
 
 
-def _fused_chain(graph: Graph, head: Node, consumers: Mapping[str, list[str]]) -> list[Node]:
-    """The batch_norm, then activation, that only ``head``'s output feeds (in that order)."""
+def _fused_chain(
+    graph: Graph, head: Node, consumers: Mapping[str, list[str]], outputs: set[str]
+) -> list[Node]:
+    """The batch_norm, then activation, that only ``head``'s output feeds (in that order);
+    a network output is never fused away."""
     chain: list[Node] = []
     current = head
     for op in FUSED:
         after = consumers.get(current.name, [])
-        if len(after) != 1 or current.name == graph.output:
+        if len(after) != 1 or current.name in outputs:
             break
         follower = graph.node(after[0])
         if follower.op != op:
@@ -139,9 +142,10 @@ def _fused_chain(graph: Graph, head: Node, consumers: Mapping[str, list[str]]) -
 
 
 def _shapes(graph: Graph) -> dict[str, Shape]:
+    """Output shape by reference (``name``, or ``name:i`` for several outputs)."""
     shapes: dict[str, Shape] = {}
     for node in graph.nodes:
-        outs = OPS[node.op].shapes(node.attrs, [shapes[ref] for ref in node.inputs])
+        outs = node.outputs
         if len(outs) == 1:
             shapes[node.name] = outs[0]
         else:
