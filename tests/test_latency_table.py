@@ -173,7 +173,7 @@ def test_summary_latency_adds_ms_in_every_format(cache: Path):
     csv = run_cli("summary", "mobilenet_v3_small", "--latency", "--format", "csv").stdout
     assert csv.splitlines()[0].endswith(",latency_ms")
     markdown = run_cli("summary", "mobilenet_v3_small", "--latency", "--format", "markdown").stdout
-    assert "| MACs | ms |" in markdown
+    assert "| MACs | mem access | ms |" in markdown
 
 
 def test_summary_latency_names_what_is_missing_and_how_to_fill_it(cache: Path):
@@ -213,3 +213,34 @@ def test_summary_latency_does_not_import_tensorflow(cache: Path):
     )
     assert result.returncode == 0, result.stderr
     assert "HEAVY:\n" in result.stderr and "ms predicted" in result.stdout
+
+
+def test_memory_access_is_shufflenet_v2s_mac_per_layer_block_and_total():
+    analysis = archdsl.analyze(archdsl.load("mobilenet_v2"))
+    layers = {layer.name: layer for layer in analysis.layers}
+    # a 1x1 conv, 96 -> 24 channels on 56x56: hw(c1 + c2) + c1 c2 (ShuffleNetV2, section 2)
+    project = layers["s2_b1_project"].counts
+    assert project.memory_access == 56 * 56 * (96 + 24) + 96 * 24
+    assert project.memory_access_bytes == 4 * project.memory_access
+    # an add reads two tensors and writes one; BatchNorm reads and writes one, and 4C numbers
+    assert layers["s2_b2_add"].counts.memory_access == 3 * 56 * 56 * 24
+    assert layers["s2_b1_project_bn"].counts.memory_access == 2 * 56 * 56 * 24 + 4 * 24
+    block = next(b for b in analysis.blocks if b.name == "s2_b1")
+    in_block = [y for y in analysis.layers if y.block == "s2_b1"]
+    assert block.counts.memory_access == sum(y.counts.memory_access for y in in_block)
+    assert analysis.total.memory_access == sum(y.counts.memory_access for y in analysis.layers)
+
+
+def test_memory_access_in_every_summary_format():
+    record = json.loads(run_cli("summary", "mobilenet_v2", "--format", "json").stdout)
+    total = archdsl.analyze(archdsl.load("mobilenet_v2")).total
+    assert record["memory_access"] == total.memory_access == 43_268_256
+    assert record["memory_access_bytes"] == 4 * total.memory_access
+    (s2_b1,) = [block for block in record["blocks"] if block["name"] == "s2_b1"]
+    assert s2_b1["memory_access"] == 9_463_744 and s2_b1["memory_access_bytes"] == 4 * 9_463_744
+    csv = run_cli("summary", "mobilenet_v2", "--format", "csv", "--level", "layer").stdout
+    assert "memory_access,memory_access_bytes" in csv.splitlines()[0]
+    table = run_cli("summary", "mobilenet_v2").stdout
+    assert "mem access" in table and "9,463,744" in table
+    assert "Memory access    43.27 M values, 173.07 MB at fp32" in table
+    assert "| mem access |" in run_cli("summary", "mobilenet_v2", "--format", "markdown").stdout

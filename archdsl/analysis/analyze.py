@@ -23,10 +23,17 @@ class Counts:
     non_trainable: int = 0
     macs: int = 0
     activation_bytes: int = 0
+    # ShuffleNetV2's memory access cost (MAC, not to be confused with MACs): the values a
+    # layer reads and writes, inputs + outputs + weights, for one image
+    memory_access: int = 0
 
     @property
     def params(self) -> int:
         return self.trainable + self.non_trainable
+
+    @property
+    def memory_access_bytes(self) -> int:
+        return self.memory_access * BYTES_PER_VALUE
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(
@@ -34,6 +41,7 @@ class Counts:
             self.non_trainable + other.non_trainable,
             self.macs + other.macs,
             self.activation_bytes + other.activation_bytes,
+            self.memory_access + other.memory_access,
         )
 
 
@@ -97,29 +105,44 @@ def analyze(graph: Graph) -> Analysis:
     Shapes and costs were worked out once per node while the Graph was built; this adds
     them up.
     """
-    layers = tuple(
-        LayerStats(
-            node.name,
-            node.op,
-            node.block,
-            node.stage,
-            node.outputs[0],
-            Counts(
-                node.cost.trainable,
-                node.cost.non_trainable,
-                node.cost.macs,
-                sum(math.prod(shape) for shape in node.outputs) * BYTES_PER_VALUE,
-            ),
+    sizes: dict[str, int] = {}  # values in each output, by reference
+    layers = []
+    for node in graph.nodes:
+        written = [math.prod(shape) for shape in node.outputs]
+        sizes.update(
+            zip(
+                [node.name]
+                if len(written) == 1
+                else [f"{node.name}:{i}" for i in range(len(written))],
+                written,
+                strict=True,
+            )
         )
-        for node in graph.nodes
-    )
+        read = sum(sizes[ref] for ref in node.inputs)
+        params = node.cost.trainable + node.cost.non_trainable
+        layers.append(
+            LayerStats(
+                node.name,
+                node.op,
+                node.block,
+                node.stage,
+                node.outputs[0],
+                Counts(
+                    node.cost.trainable,
+                    node.cost.non_trainable,
+                    node.cost.macs,
+                    sum(written) * BYTES_PER_VALUE,
+                    0 if node.op == "input" else read + sum(written) + params,
+                ),
+            )
+        )
     kinds = {block.name: block.type for block in graph.blocks}
     return Analysis(
         name=graph.name,
         title=graph.title,
         input_shape=graph.input_shape,
         output_shape=layers[-1].output_shape,
-        layers=layers,
+        layers=tuple(layers),
         blocks=_group(layers, lambda layer: layer.block, kinds.__getitem__),
         stages=_group(layers, lambda layer: layer.stage, lambda name: "stage"),
         total=_sum(layers),
@@ -133,14 +156,15 @@ def analyze(graph: Graph) -> Analysis:
 
 
 def _sum(layers: Sequence[LayerStats]) -> Counts:
-    trainable = non_trainable = macs = memory = 0
+    trainable = non_trainable = macs = memory = access = 0
     for layer in layers:
         counts = layer.counts
         trainable += counts.trainable
         non_trainable += counts.non_trainable
         macs += counts.macs
         memory += counts.activation_bytes
-    return Counts(trainable, non_trainable, macs, memory)
+        access += counts.memory_access
+    return Counts(trainable, non_trainable, macs, memory, access)
 
 
 def _group(

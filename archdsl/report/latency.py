@@ -35,12 +35,17 @@ class Latency:
     def total_ms(self) -> float:
         return self.prediction.total_ms
 
-    def total_text(self) -> str:
+    def total_lines(self) -> list[tuple[str, str]]:
+        """(label, value) lines of the summary's totals."""
         p = self.prediction
-        return (
-            f"{p.total_ms:.3f} ms predicted = layers {p.total_ms - p.overhead_ms:.3f}"
-            f" + per-inference overhead {p.overhead_ms:.3f} ({self.identity.describe()})"
-        )
+        return [
+            (
+                "Latency",
+                f"{p.total_ms:.3f} ms predicted = layers {p.total_ms - p.overhead_ms:.3f}"
+                f" + per-inference overhead {p.overhead_ms:.3f}",
+            ),
+            ("  table of", self.identity.describe()),
+        ]
 
     def record(self) -> dict[str, Any]:
         p = self.prediction

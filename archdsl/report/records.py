@@ -20,6 +20,8 @@ def _counts(counts: Counts) -> dict[str, int]:
         "non_trainable": counts.non_trainable,
         "macs": counts.macs,
         "activation_bytes": counts.activation_bytes,
+        "memory_access": counts.memory_access,
+        "memory_access_bytes": counts.memory_access_bytes,
     }
 
 
@@ -78,6 +80,8 @@ def to_dict(analysis: Analysis, latency: Latency | None = None) -> dict[str, Any
             "total": total.activation_bytes,
             "peak": analysis.peak_activation_bytes,
         },
+        "memory_access": total.memory_access,
+        "memory_access_bytes": total.memory_access_bytes,
         **({"latency": latency.record()} if latency else {}),
         "stages": [group_record(stage, analysis, latency) for stage in analysis.stages],
         "blocks": [group_record(block, analysis, latency) for block in analysis.blocks],

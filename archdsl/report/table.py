@@ -1,4 +1,4 @@
-"""The human summary: an aligned text table (fits 100 columns) or a Markdown table."""
+"""The human summary: an aligned text table (fits 100 columns at block level) or a Markdown table."""
 
 from __future__ import annotations
 
@@ -87,8 +87,15 @@ def _totals(analysis: Analysis, latency: Latency | None = None) -> list[tuple[st
             " (fp32, batch 1)",
         ),
     ]
+    lines.append(
+        (
+            "Memory access",
+            f"{total.memory_access / 1e6:,.2f} M values, {total.memory_access_bytes / MB:.2f} MB at fp32"
+            " (inputs + outputs + weights, batch 1)",
+        )
+    )
     if latency is not None:
-        lines.append(("Latency", latency.total_text()))
+        lines += latency.total_lines()
     return lines
 
 
@@ -97,7 +104,7 @@ def to_table(analysis: Analysis, level: str, latency: Latency | None = None) -> 
     name_width = max(20, *(len(r[0]) for r in rows))
     kind_width = max(8, *(len(r[1]) for r in rows))
     ms_header = f" {'ms':>8}" if latency else ""
-    header = f"{'name':<{name_width}}  {'type' if level == 'block' else 'op':<{kind_width}}  {'output':<13} {'params':>11} {'MACs':>13}{ms_header}"
+    header = f"{'name':<{name_width}}  {'type' if level == 'block' else 'op':<{kind_width}}  {'output':<13} {'params':>11} {'MACs':>13} {'mem access':>11}{ms_header}"
     rule = "-" * len(header)
     lines = [
         f"{analysis.name}: {analysis.title}",
@@ -115,7 +122,7 @@ def to_table(analysis: Analysis, level: str, latency: Latency | None = None) -> 
     for index, (name, kind, shape, counts, stage, ms) in enumerate(rows):
         ms_cell = f" {ms:>8}" if latency else ""
         lines.append(
-            f"{name:<{name_width}}  {kind:<{kind_width}}  {shape:<13} {counts.params:>11,} {counts.macs:>13,}{ms_cell}"
+            f"{name:<{name_width}}  {kind:<{kind_width}}  {shape:<13} {counts.params:>11,} {counts.macs:>13,} {counts.memory_access:>11,}{ms_cell}"
         )
         next_stage = rows[index + 1][4] if index + 1 < len(rows) else None
         group = stages[stage]
@@ -123,7 +130,7 @@ def to_table(analysis: Analysis, level: str, latency: Latency | None = None) -> 
             label = f"  {_stage_label(stage)} total"
             ms_cell = f" {_group_ms(analysis, group, latency):>8}" if latency else ""
             lines.append(
-                f"{label:<{name_width + kind_width + 2}}  {'':<13} {group.counts.params:>11,} {group.counts.macs:>13,}{ms_cell}"
+                f"{label:<{name_width + kind_width + 2}}  {'':<13} {group.counts.params:>11,} {group.counts.macs:>13,} {group.counts.memory_access:>11,}{ms_cell}"
             )
     lines.append(rule)
     totals = _totals(analysis, latency)
@@ -140,13 +147,13 @@ def to_markdown(analysis: Analysis, level: str, latency: Latency | None = None) 
         "",
         f"Input {shape_text(analysis.input_shape)}, {output_text(analysis)}.",
         "",
-        f"| name | {kind} | stage | output | params | MACs |{ms_header}",
-        f"|---|---|---|---|---:|---:|{ms_rule}",
+        f"| name | {kind} | stage | output | params | MACs | mem access |{ms_header}",
+        f"|---|---|---|---|---:|---:|---:|{ms_rule}",
     ]
     for name, row_kind, shape, counts, stage, ms in _rows(analysis, level, latency):
         ms_cell = f" {ms} |" if latency else ""
         lines.append(
-            f"| {name} | {row_kind} | {_stage_label(stage)} | {shape} | {counts.params:,} | {counts.macs:,} |{ms_cell}"
+            f"| {name} | {row_kind} | {_stage_label(stage)} | {shape} | {counts.params:,} | {counts.macs:,} | {counts.memory_access:,} |{ms_cell}"
         )
     lines += ["", "| total | |", "|---|---|"]
     lines += [f"| {label.strip()} | {value} |" for label, value in _totals(analysis, latency)]
