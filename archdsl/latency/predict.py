@@ -44,9 +44,18 @@ class Prediction:
         return sum(self.layers.get(name, 0.0) for name in names)
 
 
-def predict_layers(graph: Graph, table: Table, batch: int = 1, clock: str = "wall") -> Prediction:
+def default_clock(table: Table) -> str:
+    """CPU time of the interpreter's thread for a 1-thread table (other processes on a shared
+    machine inflate wall-clock time, not this), else wall-clock time."""
+    return "cpu" if table.identity.threads == 1 else "wall"
+
+
+def predict_layers(
+    graph: Graph, table: Table, batch: int = 1, clock: str | None = None
+) -> Prediction:
     """Per-layer predicted times; units the table lacks are listed once per distinct key in
-    ``missing`` (and count 0)."""
+    ``missing`` (and count 0). ``clock`` is 'wall' or 'cpu' (default: ``default_clock``)."""
+    clock = clock or default_clock(table)
     overhead = table.ms(overhead_key(batch), clock)
     missing: list[Unit] = []
     layers: dict[str, float] = {}
@@ -67,7 +76,7 @@ def predict_layers(graph: Graph, table: Table, batch: int = 1, clock: str = "wal
     return Prediction(layers, fused, overhead or 0.0, clock, missing)
 
 
-def predict(graph: Graph, table: Table, batch: int = 1, clock: str = "wall") -> float:
+def predict(graph: Graph, table: Table, batch: int = 1, clock: str | None = None) -> float:
     """Predicted milliseconds of one inference of ``graph``; MissingEntries if the table
     lacks a unit (``archdsl latency calibrate`` fills it)."""
     prediction = predict_layers(graph, table, batch, clock)

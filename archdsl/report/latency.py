@@ -10,6 +10,11 @@ from archdsl.analysis.analyze import Analysis, GroupStats, LayerStats
 from archdsl.latency.predict import Prediction
 from archdsl.latency.table import Identity
 
+CLOCKS = {
+    "cpu": "CPU time of the interpreter's thread (not inflated by other processes)",
+    "wall": "wall-clock time",
+}
+
 
 @dataclass(frozen=True)
 class Latency:
@@ -45,6 +50,7 @@ class Latency:
                 f" + per-inference overhead {p.overhead_ms:.3f}",
             ),
             ("  table of", self.identity.describe()),
+            ("  clock", CLOCKS[p.clock]),
         ]
 
     def record(self) -> dict[str, Any]:
