@@ -32,7 +32,7 @@ CHANNEL_ATTRS = ("filters", "units")
 def template_of(unit: Unit) -> tuple[Unit, dict[int, int]] | None:
     """``unit`` with its channel counts replaced by markers, and marker -> count; None when
     the unit cannot be templated."""
-    if not unit.dynamic or unit.batch in MARKERS:
+    if not unit.dynamic or unit.batch in MARKERS or any(_grouped(node) for node in unit.nodes):
         return None
     counts: dict[int, int] = {}  # count -> marker
 
@@ -53,6 +53,11 @@ def template_of(unit: Unit) -> tuple[Unit, dict[int, int]] | None:
     if not _consistent(template, unit, mapping):
         return None
     return template, mapping
+
+
+def _grouped(node: Node) -> bool:
+    """Grouped convolutions have weight dims (channels / groups) no marker stands for."""
+    return node.attrs.get("groups", 1) != 1 or node.attrs.get("depth_multiplier", 1) != 1
 
 
 class _Unmappable(Exception):
