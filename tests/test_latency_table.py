@@ -244,3 +244,11 @@ def test_memory_access_in_every_summary_format():
     assert "mem access" in table and "9,463,744" in table
     assert "Memory access    43.27 M values, 173.07 MB at fp32" in table
     assert "| mem access |" in run_cli("summary", "mobilenet_v2", "--format", "markdown").stdout
+
+
+def test_spearman_ranks_ties_by_their_average():
+    from bench.latency import spearman
+
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert spearman([1, 2, 2, 3], [1, 2, 3, 4]) == pytest.approx(0.9486833)  # scipy's value
