@@ -13,7 +13,18 @@ from archdsl import __version__
 from archdsl.errors import SpecError
 
 # Command modules, in the order --help lists them.
-COMMANDS = ("validate", "summary", "build", "latency", "graph", "fmt", "list_specs", "space")
+COMMANDS = (
+    "validate",
+    "summary",
+    "build",
+    "latency",
+    "graph",
+    "fmt",
+    "list_specs",
+    "space",
+    "sample",
+    "search",
+)
 
 
 def make_parser() -> argparse.ArgumentParser:

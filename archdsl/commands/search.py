@@ -1,0 +1,201 @@
+"""archdsl search: multi-objective search over a space with Optuna; trials on Ray if asked."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from archdsl.commands.common import limits_from
+from archdsl.commands.space import add_space_options
+from archdsl.errors import SpecError
+
+DESCRIPTION = """Search a space with Optuna (TPE, NSGA-II or random sampling). Each trial picks a
+value for every choice its candidate makes, compiles and analyzes it, and scores it on the
+objectives: params, macs, memory (peak activation bytes; all minimized) and accuracy
+(maximized; from your function, --accuracy module:function, called with the candidate's
+Graph and its spec document). MACs stand in for latency: archdsl has no latency predictor
+yet. --reward mnasnet maximizes MnasNet's ACC x (MACs/T)^w, w = alpha when MACs <= T and
+beta otherwise (-0.07 and -0.07: soft constraint; 0 and -1: hard).
+
+The study is kept in --storage (an SQLite file, or any Optuna RDB URL such as
+postgresql://...): run the command again to resume an interrupted search, or start it in
+several processes or on several machines with the same storage to share the work; the
+search stops when the study has --trials finished trials. A storage holding a study of
+another space is refused. --ray runs the trials on a Ray cluster instead of this process.
+"""
+
+EXAMPLES = """examples:
+  archdsl search mnasnet --trials 200 --objective params,macs --sampler nsga2 -o out/search
+  archdsl search mnasnet --trials 200 --constraint 'macs<=300M' --storage out/mnasnet.db
+  archdsl search mnasnet --trials 50 --reward mnasnet --target 300M --accuracy my_eval:accuracy
+  archdsl search mnasnet --trials 500 --ray auto --storage postgresql://user@host/db
+"""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "search",
+        help="multi-objective search over a space (Optuna; Ray for many machines)",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_space_options(parser)
+    parser.add_argument(
+        "--trials", type=int, required=True, help="finished trials the study should hold"
+    )
+    parser.add_argument(
+        "--objective",
+        default="params,macs",
+        help="comma-separated: params, macs, memory, accuracy (default params,macs)",
+    )
+    parser.add_argument(
+        "--constraint",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="e.g. 'macs<=300M' or 'params<5M' (repeatable)",
+    )
+    parser.add_argument(
+        "--reward", choices=("mnasnet",), help="MnasNet's reward as the single objective"
+    )
+    parser.add_argument(
+        "--target", metavar="MACS", help="the reward's target T, in MACs (e.g. 300M)"
+    )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=-0.07,
+        help="reward exponent when under the target (default -0.07)",
+    )
+    parser.add_argument(
+        "--beta",
+        type=float,
+        default=-0.07,
+        help="reward exponent when over the target (default -0.07)",
+    )
+    parser.add_argument(
+        "--accuracy",
+        metavar="MODULE:FUNCTION",
+        help="your accuracy function (graph, spec) -> float",
+    )
+    parser.add_argument(
+        "--sampler",
+        choices=("tpe", "nsga2", "random"),
+        help="default: nsga2 for several objectives, tpe for one",
+    )
+    parser.add_argument("--seed", type=int, help="sampler seed (reproducible in one process)")
+    parser.add_argument(
+        "--storage",
+        help="SQLite file or RDB URL for the study (default: DIR/study.db with -o, else in memory)",
+    )
+    parser.add_argument("--study", help="study name (default: the space's name)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        help="write trials.csv, trials.jsonl, front/*.yaml and front.png",
+    )
+    parser.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="evaluate trials on Ray: local (a local instance), auto, or a cluster address",
+    )
+    parser.add_argument(
+        "--ray-workers", type=int, default=2, help="trials in flight on Ray (default 2)"
+    )
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: on a terminal)",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+
+    from archdsl.report.progress import Progress
+    from archdsl.search import output
+    from archdsl.search.objectives import parse_goal
+    from archdsl.search.study import open_study, report_failure, run_here, trial_rows
+    from archdsl.space.extremes import extremes
+    from archdsl.space.load import load_space
+
+    for module, extra in (("optuna", "search"), *((("ray", "ray"),) if args.ray else ())):
+        try:
+            __import__(module)
+        except ImportError:
+            raise SpecError(
+                None,
+                f"archdsl search{' --ray' if extra == 'ray' else ''} needs {module}: pip install 'archdsl[{extra}]'",
+            ) from None
+    if args.trials < 1:
+        raise SpecError(None, f"--trials must be at least 1, got {args.trials}")
+    goal = parse_goal(
+        args.objective,
+        args.constraint,
+        args.reward,
+        args.target,
+        args.alpha,
+        args.beta,
+        args.accuracy,
+    )
+    limits = limits_from(args)
+    space = load_space(args.space, limits)
+    _check_constraints(goal, extremes(space, limits))
+    storage = args.storage or (os.path.join(args.output, "study.db") if args.output else None)
+    if args.output:
+        os.makedirs(args.output, exist_ok=True)
+    sampler = args.sampler or ("nsga2" if len(goal.objectives) > 1 else "tpe")
+    study = open_study(space, goal, storage, args.study, sampler, args.seed)
+    progress = Progress(args.trials, "search", args.progress)
+
+    def on_trial(done: int, error: str | None) -> None:
+        if error:
+            report_failure(done, error)
+        progress.update(done)
+
+    if args.ray:
+        from archdsl.search.ray_runner import run_on_ray
+
+        run_on_ray(study, space, goal, args.trials, limits, args.ray, args.ray_workers, on_trial)
+    else:
+        run_here(study, space, goal, args.trials, limits, on_trial)
+    progress.close()
+    rows = trial_rows(study)
+    objectives = list(goal.objectives)
+    best = output.pareto_rows(rows, objectives, list(goal.directions))
+    print(output.front_table(best, objectives, len(rows)), end="")
+    failed = sum(r["state"] == "FAIL" for r in rows)
+    if failed:
+        print(f"{failed} trials failed (see trials.jsonl for why)", file=sys.stderr)
+    if args.output:
+        assignments = {
+            t.number: t.user_attrs["assignment"]
+            for t in study.get_trials(deepcopy=False)
+            if "assignment" in t.user_attrs
+        }
+        for path in output.write_outputs(args.output, space, rows, best, objectives, assignments):
+            print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _check_constraints(goal, bounds) -> None:
+    """A constraint no candidate can meet is an error naming the space's extreme."""
+    if bounds is None:
+        return
+    for constraint in goal.constraints:
+        if constraint.figure == "memory":
+            continue
+        low, high = bounds.params if constraint.figure == "params" else bounds.macs
+        if not (
+            constraint.met({constraint.figure: low}) or constraint.met({constraint.figure: high})
+        ):
+            extreme = low if constraint.op in ("<=", "<") else high
+            word = "least" if constraint.op in ("<=", "<") else "most"
+            raise SpecError(
+                None,
+                f"--constraint '{constraint.text}': no candidate meets it; the space's {word} {constraint.figure} is {extreme:,}",
+            )
