@@ -31,6 +31,7 @@ from bench import (  # noqa: E402
     graph_render,
     inference,
     latency,
+    search,
     shuffle,
     summary_vs_keras,
 )
@@ -49,6 +50,7 @@ BENCHMARKS = {
     "inference": inference,
     "shuffle": shuffle,
     "latency": latency,
+    "search": search,
 }
 
 

@@ -265,3 +265,12 @@ def test_pool_skip_builds_in_keras_with_the_analyzers_counts(tmp_path):
     assert model.count_params() == analysis.total.params
     image = np.ones((1, 33, 33, 3), dtype=np.float32)
     assert tuple(model(image, training=False).shape[1:]) == analysis.output_shape
+
+
+def test_readme_shows_the_space_commands_output():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("$ archdsl space specs/spaces/mnasnet.yaml\n")
+    shown = readme[start:].split("\n", 1)[1].split("```", 1)[0]
+    result = run_cli("space", "specs/spaces/mnasnet.yaml", cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert shown == result.stdout
