@@ -222,25 +222,53 @@ def test_bad_search_options(args, message):
     assert "Traceback" not in result.stderr
 
 
+# For the Ray test: a worker evaluating a candidate whose s2 is a regular conv dies.
+DYING = """\
+import os
+
+
+def accuracy(graph, spec):
+    if "conv" in spec["stages"][1]:
+        os._exit(3)
+    return 0.7
+"""
+
+
 @pytest.mark.slow
-def test_search_on_a_local_ray_instance(tmp_path):
-    """Trials evaluated by Ray tasks (num_cpus=2); the study is the same SQLite file."""
-    out = tmp_path / "run"
+def test_search_on_a_local_ray_instance_survives_a_dying_worker(tmp_path):
+    """Trials evaluated by Ray tasks on a local instance (num_cpus=2); the third candidate
+    of this seed kills its worker, twice (Ray retries once): that trial fails, the others
+    complete, and the study in the SQLite file has all five. 1 to 4 minutes (Ray start-up)."""
+    (tmp_path / "dying.py").write_text(DYING)
     result = run_cli(
         "search",
         MNASNET,
         "--trials",
-        "4",
+        "5",
         "--seed",
-        "2",
+        "4",
+        "--sampler",
+        "random",
+        "--objective",
+        "macs,accuracy",
+        "--accuracy",
+        "dying:accuracy",
         "--ray",
         "local",
         "-o",
-        str(out),
+        "run",
+        cwd=tmp_path,
         timeout=600,
     )
     assert result.returncode == 0, result.stderr
-    rows = [json.loads(line) for line in (out / "trials.jsonl").read_text().splitlines()]
-    assert len(rows) == 4 and all(r["state"] == "COMPLETE" for r in rows)
+    rows = [
+        json.loads(line) for line in (tmp_path / "run" / "trials.jsonl").read_text().splitlines()
+    ]
+    assert [r["state"] for r in rows] == ["COMPLETE", "COMPLETE", "FAIL", "COMPLETE", "COMPLETE"]
+    assert rows[2]["choices"]["s2.op"] == "conv"
+    assert rows[2]["error"].startswith("Ray worker: ")
     for row in rows:
-        assert row["params"] > 2_000_000 and row["macs"] > 60_000_000
+        if row["state"] == "COMPLETE":
+            assert row["accuracy"] == 0.7 and row["macs"] > 60_000_000
+    with sqlite3.connect(tmp_path / "run" / "study.db") as db:
+        assert db.execute("select count(*) from trials").fetchone()[0] == 5

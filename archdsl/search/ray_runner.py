@@ -6,6 +6,7 @@ dies: Ray retries the task once, and a task that still fails fails its trial onl
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -18,11 +19,21 @@ from archdsl.spec.limits import Limits
 
 
 def _evaluate_task(
-    space_file: str, assignment: Assignment, index: int, goal: Goal, limits: Limits
+    space_file: str, assignment: Assignment, index: int, goal: Goal, limits: Limits, folder: str
 ) -> Outcome:
-    """Runs on a Ray worker: read the space there and measure one candidate."""
+    """Runs on a Ray worker: read the space there and measure one candidate.
+
+    ``folder`` is the driver's working folder, where the accuracy function's module is.
+    """
+    import os
+    import sys
+
     from archdsl.space.load import load_space
 
+    if os.path.isdir(folder):
+        os.chdir(folder)
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
     return measure(load_space(space_file, limits), assignment, index, goal, limits)
 
 
@@ -46,6 +57,7 @@ def run_on_ray(
         else:
             ray.init(address=address, log_to_driver=False)
     task = ray.remote(max_retries=1)(_evaluate_task)
+    folder = os.getcwd()
     pending: dict[Any, tuple[optuna.Trial, Assignment]] = {}
     try:
         asked = finished(study)
@@ -53,7 +65,9 @@ def run_on_ray(
             while asked < trials and len(pending) < workers:
                 trial = study.ask()
                 assignment = suggest(space, trial)
-                ref = task.remote(space.doc.file, assignment, trial.number + 1, goal, limits)
+                ref = task.remote(
+                    space.doc.file, assignment, trial.number + 1, goal, limits, folder
+                )
                 pending[ref] = (trial, assignment)
                 asked += 1
             done, _ = ray.wait(list(pending), num_returns=1)

@@ -18,7 +18,6 @@ from archdsl.compile import check_document
 from archdsl.errors import SpecError
 from archdsl.ir.expand import expand
 from archdsl.ir.graph import Graph, Shape
-from archdsl.ir.ops import OPS
 from archdsl.space.space import Assignment, Space
 from archdsl.spec.document import Document
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
@@ -139,23 +138,10 @@ class _Walk:
 
 
 def _totals(graph: Graph) -> tuple[Shape, tuple[int, int]]:
-    """Output shape, parameters and MACs: the analyzer's op table, without its tables."""
-    shapes: dict[str, Shape] = {}
-    params = macs = 0
-    out: Shape = graph.input_shape
-    for node in graph.nodes:
-        ins = [shapes[ref] for ref in node.inputs]
-        op = OPS[node.op]
-        outs = op.shapes(node.attrs, ins)
-        if len(outs) == 1:
-            shapes[node.name] = outs[0]
-        else:
-            shapes.update((f"{node.name}:{i}", shape) for i, shape in enumerate(outs))
-        cost = op.cost(node.attrs, ins, outs[0])
-        params += cost.trainable + cost.non_trainable
-        macs += cost.macs
-        out = outs[0]
-    return out, (params, macs)
+    """Output shape, parameters and MACs (each node's cost was worked out as it was built)."""
+    params = sum(node.cost.trainable + node.cost.non_trainable for node in graph.nodes)
+    macs = sum(node.cost.macs for node in graph.nodes)
+    return graph.nodes[-1].outputs[0], (params, macs)
 
 
 def _designs(
