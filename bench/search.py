@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import time
 from pathlib import Path
 
 from archdsl.analysis.analyze import analyze
@@ -23,15 +24,16 @@ REPO = Path(__file__).resolve().parents[1]
 TITLE = "7. search spaces"
 SPACE = "mnasnet"
 CANDIDATES = {"full": 10_000, "quick": 400}
-SEEDS = {"full": 3, "quick": 1}
-TRIALS = {"full": 300, "quick": 60}
+SEEDS = {"full": 2, "quick": 1}
+TRIALS = {"full": 200, "quick": 60}
 METHOD = f"""In one process, from the loaded space `specs/spaces/{SPACE}.yaml`: draw candidates
 with a seeded stream, resolve each to a plain document, compile and analyze it
 (`archdsl.space.evaluate.evaluate`), {CANDIDATES["full"]:,} candidates in all, split into
-rounds; the reference, in the same rounds, compiles and analyzes the built-in `mnasnet_a1`
-document as many times (`compile_document` + `analyze`): the ratio is what the space layer
-costs on top of the plain pipeline (1 = nothing). The issue's bar is 10,000 candidates in
-at most 5 s on this 2-core machine.
+rounds (after a warm-up round); the reference, in the same rounds, compiles and analyzes the
+built-in `mnasnet_a1` document a fifth as many times (`compile_document` + `analyze`): the
+ratio of rates is what the space layer costs on top of the plain pipeline (1 = nothing).
+The issue's bar is 10,000 candidates in at most 5 s on this 2-core machine; the wall time
+counts whatever else the machine runs, so the CPU time of the sampling process is given too.
 
 Then `archdsl search`'s own study code on params and MACs, in memory: NSGA-II and random
 sampling, {TRIALS["full"]} trials each, {SEEDS["full"]} seeds. Each front's hypervolume is
@@ -49,20 +51,28 @@ def run(config: Config) -> list[Row]:
 
 def _sampling(space, config: Config) -> list[Row]:
     total = CANDIDATES[config.name]
-    batch = max(1, total // config.rounds)
+    batch = -(-total // config.rounds)  # rounded up: at least the total
     stream = draw(space, seed=0)
     numbers = itertools.count(1)
     doc = load_document("mnasnet_a1")
 
+    cpu: list[float] = []
+
     def sample() -> float:
-        return seconds(lambda: evaluate(space, next(stream), next(numbers)), batch)
+        start = time.process_time()
+        wall = seconds(lambda: evaluate(space, next(stream), next(numbers)), batch)
+        cpu.append(time.process_time() - start)
+        return wall
 
-    def reference() -> float:
-        return seconds(lambda: analyze(compile_document(doc)), batch)
+    def reference() -> float:  # a fifth as many: its rate is what the ratio needs
+        return seconds(lambda: analyze(compile_document(doc)), reference_batch) * (
+            batch / reference_batch
+        )
 
+    reference_batch = max(1, batch // 5)
     times = interleave({"sample": sample, "reference": reference}, rounds=config.rounds)
     spent = sum(times["sample"])
-    done = batch * config.rounds
+    done = batch * (config.rounds + 1)  # the warm-up round samples too
     return [
         Figure(
             TITLE,
@@ -76,8 +86,14 @@ def _sampling(space, config: Config) -> list[Row]:
         ),
         Measurement(
             TITLE,
-            f"`{SPACE}`: {done:,} candidates sampled and analyzed (goal: 10,000 in at most 5 s)",
+            f"`{SPACE}`: {done - batch:,} candidates sampled and analyzed, wall time"
+            " (goal: 10,000 in at most 5 s)",
             Sample.of([spent], "s"),
+        ),
+        Measurement(
+            TITLE,
+            f"`{SPACE}`: the same {done - batch:,} candidates, CPU time of this process",
+            Sample.of([sum(cpu[1:])], "s"),
         ),
     ]
 
