@@ -15,6 +15,7 @@ from archdsl.errors import SpecError
 from archdsl.space.count import count_space
 from archdsl.space.extremes import extremes
 from archdsl.space.load import load_space
+from archdsl.spec.params import parse_override
 from tests.helpers import ROOT, run_cli
 
 MNASNET = str(ROOT / "specs" / "spaces" / "mnasnet.yaml")
@@ -47,6 +48,9 @@ def test_mnasnet_a1_is_a_point_of_the_space():
     assert graph.nodes == reference.nodes
     assert graph.blocks == reference.blocks
     assert analyze(graph).total.params == 3_920_526  # MnasNet-A1 as Keras counts it
+    half = [parse_override("width=0.5")]  # the space's fixed parts scale as A1's do
+    narrow = compile_document(space.resolve(a1_assignment(space), name="mnasnet_a1"), half)
+    assert narrow.nodes == compile_spec("mnasnet_a1", half).nodes
 
 
 def test_the_space_is_found_by_name():
