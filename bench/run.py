@@ -49,8 +49,8 @@ BENCHMARKS = {
     "build": build_time,
     "inference": inference,
     "shuffle": shuffle,
-    "latency": latency,
     "search": search,
+    "latency": latency,
 }
 
 

@@ -272,3 +272,12 @@ def test_search_on_a_local_ray_instance_survives_a_dying_worker(tmp_path):
             assert row["accuracy"] == 0.7 and row["macs"] > 60_000_000
     with sqlite3.connect(tmp_path / "run" / "study.db") as db:
         assert db.execute("select count(*) from trials").fetchone()[0] == 5
+
+
+def test_docs_quote_the_stored_search_benchmark():
+    """docs/search.md's figures are the last run of bench 7 (python -m bench.search)."""
+    from bench import search as bench_search
+
+    text = (ROOT / "docs" / "search.md").read_text(encoding="utf-8")
+    assert text == bench_search.docs_text(text, bench_search.stored_run())
+    assert "10,005 candidates sampled and analyzed" in text
