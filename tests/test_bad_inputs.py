@@ -134,8 +134,10 @@ def serve() -> None:
 
     from archdsl.cli import main
 
-    # Warm the caches every process fills once (imports, the schema validator, regexes).
+    # Warm the caches every process fills once (imports, both schema validators, regexes):
+    # a valid spec passes the fast path alone; jsonschema is first imported to word an error.
     assert main(["validate", "--quiet", "mobilenet_v2"]) == 0
+    assert main(["validate", "--quiet", str(CORPUS / "fuzz_key_with_newline.yaml")]) == 1
     for args in json.load(sys.stdin):
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             pid = os.fork()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from difflib import get_close_matches
 from functools import cache
 from importlib import resources
@@ -21,6 +22,29 @@ PARAM_REF_PATTERN = "^\\$[A-Za-z_][A-Za-z0-9_]*$"
 def schema() -> dict[str, Any]:
     """The spec format's JSON Schema (draft 2020-12)."""
     return json.loads(resources.files("archdsl.spec").joinpath("schema.json").read_text())
+
+
+@cache
+def _is_valid() -> Callable[[Any], bool]:
+    """The fast path: jsonschema-rs, compiled from schema.json once per process.
+
+    It answers only "valid or not", about 100x faster than jsonschema (which also costs
+    over 100 ms to import); jsonschema stays the authority and words the errors. A value
+    jsonschema-rs cannot take (a string with a lone surrogate) counts as "not known
+    valid", so jsonschema decides it. tests/test_schema_fast_path.py checks that both
+    accept exactly the same documents.
+    """
+    import jsonschema_rs
+
+    validator = jsonschema_rs.validator_for(schema(), validate_formats=False)
+
+    def is_valid(data: Any) -> bool:
+        try:
+            return validator.is_valid(data)
+        except ValueError:
+            return False
+
+    return is_valid
 
 
 @cache
@@ -90,6 +114,8 @@ def check_schema(doc: Document, origins: dict[Path, str] | None = None) -> None:
     ``origins`` maps paths whose value came from a $param to a note saying so, so an
     out-of-range ``--set`` is reported where the parameter is used.
     """
+    if _is_valid()(doc.data):
+        return
     errors = list(_validator().iter_errors(doc.data))
     if not errors:
         return
