@@ -6,7 +6,6 @@ import argparse
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable
 
 from archdsl.errors import SpecError
@@ -105,6 +104,8 @@ def write_atomically(path: str, write: Callable[[str], None]) -> None:
     A failure leaves no partial file and the old ``path`` untouched. A file that is
     replaced keeps its mode; a new one gets the usual one (mkstemp makes 0600).
     """
+    import tempfile  # only commands that write files need it
+
     folder = os.path.dirname(os.path.abspath(path))
     suffix = os.path.splitext(path)[1]
     try:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from lark import Lark, Token, Tree
@@ -38,7 +38,8 @@ from archdsl.spec.spellings import OTHER_NAMES, key_hint, knob_for
 @cache
 def parser() -> Lark:
     """The LALR parser, built once per process (its tables cached on disk by Lark)."""
-    grammar = resources.files("archdsl.spec").joinpath("grammar.lark").read_text()
+    with open(os.path.join(os.path.dirname(__file__), "grammar.lark"), encoding="utf-8") as file:
+        grammar = file.read()
     return Lark(grammar, parser="lalr", lexer="contextual", cache=True, maybe_placeholders=False)
 
 

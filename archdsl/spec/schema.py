@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from difflib import get_close_matches
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from archdsl.errors import SpecError
@@ -21,7 +21,8 @@ PARAM_REF_PATTERN = "^\\$[A-Za-z_][A-Za-z0-9_]*$"
 @cache
 def schema() -> dict[str, Any]:
     """The spec format's JSON Schema (draft 2020-12)."""
-    return json.loads(resources.files("archdsl.spec").joinpath("schema.json").read_text())
+    with open(os.path.join(os.path.dirname(__file__), "schema.json"), encoding="utf-8") as file:
+        return json.load(file)
 
 
 @cache
