@@ -113,3 +113,44 @@ def test_mutated_random_documents(doc):
 @given(fuzz.random_valid_documents())
 def test_random_valid_documents(doc):
     assert agree(doc) == [True, True]
+
+
+# --- what a command imports ------------------------------------------------------------
+
+PROBE = """
+import sys
+from archdsl.cli import main
+code = main(sys.argv[1:])
+slow = [m for m in ('jsonschema', 'importlib.resources', 'importlib.abc', 'tempfile', 'lark')
+        if m in sys.modules]
+print('SLOW:' + ','.join(slow), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def _probe(*args: str) -> tuple[int, str]:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False
+    )
+    return result.returncode, result.stderr
+
+
+def test_summary_of_a_valid_spec_imports_only_what_it_needs():
+    """jsonschema (~100 ms to import) only words errors; a valid YAML spec needs no Lark."""
+    code, stderr = _probe("summary", "mnasnet_a1")
+    assert code == 0, stderr
+    assert stderr.endswith("SLOW:\n"), stderr
+
+
+def test_an_invalid_spec_is_worded_by_jsonschema(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    text = load_document("mnasnet_a1").text.replace("input: [224, 224, 3]", "input: [224, 224]")
+    assert text != load_document("mnasnet_a1").text
+    spec.write_text(text)
+    code, stderr = _probe("validate", str(spec))
+    assert code == 1
+    assert stderr.splitlines()[0] == f"{spec}:6:8: error: 'input' too short", stderr
+    assert "SLOW:jsonschema" in stderr, stderr
