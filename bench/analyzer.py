@@ -1,4 +1,4 @@
-"""2. Analyzer throughput in process, against building the Keras model to count its parameters."""
+"""2. Analyzer throughput in process: against the compiler before issue 10, and against Keras."""
 
 from __future__ import annotations
 
@@ -8,21 +8,37 @@ import archdsl
 from archdsl.compile import compile_document
 from archdsl.spec.document import Document
 from archdsl.spec.source import load_document
+from bench import baseline
 from bench.availability import require_keras_backend
 from bench.config import Config
-from bench.results import Figure, Measurement, NotRun, Row, Unavailable
+from bench.results import Figure, Goal, NotRun, Row, Unavailable
 from bench.stats import paired_ratios, rates
 from bench.timing import calibrate, interleave, seconds
 
 TITLE = "2. analyzer throughput"
 SPEC = "mnasnet_a1"
+# Issue 10's goals: 2,000 documents/s for the pipeline and 10,000/s for the analysis alone,
+# against 130/s and 482/s before it (docs/benchmarks.md of 2026-11-26): 15x and 20.7x.
+PIPELINE_GOAL = 15.0
+ANALYSIS_GOAL = 20.7
 METHOD = f"""In one process, from a parsed document of `{SPEC}`: the full pipeline
 (`archdsl.compile.compile_document(doc)` then `archdsl.analyze`) and the analysis alone
 (`archdsl.analyze(graph)` of a compiled graph), in documents per second. This is the inner loop
-of an architecture search. The reference is what such a search does without archdsl's analyzer:
-build the Keras model of the same document (`archdsl.to_keras`, TensorFlow already imported,
-`keras.backend.clear_session()` between builds) and call `count_params()`. All three sides
-alternate in the same rounds; the ratio is pipeline throughput over the Keras route's."""
+of an architecture search. Two references: the same calls on {baseline.NAME}, run in a worker
+process that times a batch when asked (goals from issue 10: the pipeline at least
+{PIPELINE_GOAL:g}x faster, i.e. 2,000 documents/s where it ran 130/s; the analysis alone at least
+{ANALYSIS_GOAL:g}x, i.e. 10,000/s where it ran 482/s); and what a search does without archdsl's
+analyzer: build the Keras model of the same document (`archdsl.to_keras`, TensorFlow already
+imported, `keras.backend.clear_session()` between builds) and call `count_params()`. All sides
+alternate in the same rounds; each ratio is per round."""
+
+_SETUP = (
+    "import archdsl\n"
+    "from archdsl.compile import compile_document\n"
+    "from archdsl.spec.source import load_document\n"
+    f"doc = load_document({SPEC!r})\n"
+    "graph = compile_document(doc)"
+)
 
 
 def run(config: Config) -> list[Row]:
@@ -32,24 +48,52 @@ def run(config: Config) -> list[Row]:
         "pipeline": _batched(lambda: archdsl.analyze(compile_document(doc)), config),
         "analysis": _batched(lambda: archdsl.analyze(graph), config),
     }
+    workers = []
+    rows: list[Row] = []
+    try:
+        for name, statement in (
+            ("old pipeline", "archdsl.analyze(compile_document(doc))"),
+            ("old analysis", "archdsl.analyze(graph)"),
+        ):
+            worker = baseline.Worker(_SETUP, statement)
+            workers.append(worker)
+            sides[name] = worker.batched(config.target_seconds)
+    except Unavailable as exc:
+        rows.append(NotRun(TITLE, f"{baseline.NAME}: {exc}"))
     keras_route = _keras_route(doc)
     if keras_route is not None:
         sides["keras"] = keras_route
-    times = interleave({name: side[0] for name, side in sides.items()}, rounds=config.rounds)
+    try:
+        times = interleave({name: side[0] for name, side in sides.items()}, rounds=config.rounds)
+    finally:
+        for worker in workers:
+            worker.close()
     per_doc = {name: [t / sides[name][1] for t in times[name]] for name in sides}
-    pipeline = rates(per_doc["pipeline"], 1, "docs/s")
-    rows: list[Row] = [
-        Measurement(TITLE, f"`{SPEC}`: analyze alone", rates(per_doc["analysis"], 1, "docs/s"))
-    ]
+    if "old pipeline" in per_doc:
+        for ours, old, what, goal in (
+            ("pipeline", "old pipeline", "compile_document + analyze", PIPELINE_GOAL),
+            ("analysis", "old analysis", "analyze alone", ANALYSIS_GOAL),
+        ):
+            rows.append(
+                Figure(
+                    TITLE,
+                    f"`{SPEC}` documents/s: {what}",
+                    rates(per_doc[ours], 1, "docs/s"),
+                    rates(per_doc[old], 1, "docs/s"),
+                    f"the same on {baseline.NAME}",
+                    paired_ratios(per_doc[old], per_doc[ours]),
+                    "before time / our time",
+                    Goal(goal),
+                )
+            )
     if keras_route is None:
-        rows.append(Measurement(TITLE, f"`{SPEC}`: compile_document + analyze", pipeline))
         rows.append(NotRun(TITLE, "Keras reference: the Keras backend does not exist yet"))
         return rows
     rows.append(
         Figure(
             TITLE,
             f"`{SPEC}` documents/s: compile_document + analyze",
-            pipeline,
+            rates(per_doc["pipeline"], 1, "docs/s"),
             rates(per_doc["keras"], 1, "docs/s"),
             "`to_keras` + `count_params()` in process, after import",
             paired_ratios(per_doc["keras"], per_doc["pipeline"]),

@@ -34,6 +34,7 @@ from bench import (  # noqa: E402
     search,
     shuffle,
     summary_vs_keras,
+    validate_specs,
 )
 from bench.config import FULL, QUICK  # noqa: E402
 from bench.machine import describe, load_average  # noqa: E402
@@ -44,6 +45,7 @@ from bench.store import Run, load_all, save, stored  # noqa: E402
 BENCHMARKS = {
     "summary": summary_vs_keras,
     "graph": graph_render,
+    "validate": validate_specs,
     "analyzer": analyzer,
     "depth": depth,
     "build": build_time,

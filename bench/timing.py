@@ -45,14 +45,15 @@ def user_environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 
-def process_seconds(argv: Sequence[str]) -> float:
-    """Wall time of one whole process, start to exit, in ``user_environment()``; it must succeed."""
+def process_seconds(argv: Sequence[str], env: Mapping[str, str] | None = None) -> float:
+    """Wall time of one whole process, start to exit, in ``env`` (default:
+    ``user_environment()``); it must succeed."""
     start = time.perf_counter()
     completed = subprocess.run(
         list(argv),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env=user_environment(),
+        env=dict(env) if env is not None else user_environment(),
         check=False,
     )
     elapsed = time.perf_counter() - start
