@@ -1,4 +1,5 @@
-"""Importing TensorFlow and Keras for ``archdsl build``: quietly, or one clear error.
+"""Importing Keras 3 and its backend (TensorFlow, JAX or PyTorch) for ``archdsl build``:
+quietly, or one clear error.
 
 TensorFlow prints start-up chatter on every import (oneDNN and CUDA notices, and on a
 machine without a GPU a failed ``cuInit``), some of it before its logging is set up, so
@@ -10,6 +11,7 @@ everything.
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
@@ -19,6 +21,13 @@ from contextlib import contextmanager
 from types import ModuleType
 
 INSTALL_HINT = "pip install 'tensorflow>=2.16'"
+
+# The Keras 3 backends archdsl builds on, and how to install each one's library.
+BACKENDS = {
+    "tensorflow": INSTALL_HINT,
+    "jax": "pip install 'archdsl[jax]'",
+    "torch": "pip install 'archdsl[torch]'",
+}
 
 # Start-up lines TensorFlow writes before (or regardless of) TF_CPP_MIN_LOG_LEVEL.
 CHATTER = (
@@ -30,24 +39,43 @@ CHATTER = (
 
 
 class TensorFlowUnavailable(Exception):
-    """TensorFlow or Keras is not installed, or fails to import."""
+    """TensorFlow (or the chosen backend's library) or Keras is missing or fails to import."""
 
 
-def import_keras() -> ModuleType:
-    """Import TensorFlow and Keras 3 (and let TensorFlow probe its devices); return keras."""
+def import_keras(backend: str = "tensorflow") -> ModuleType:
+    """Import Keras 3 on ``backend`` (tensorflow, jax or torch) and that library; return keras.
+
+    Keras reads KERAS_BACKEND once, when it is first imported, so a process builds on one
+    backend: asking for another after Keras is loaded is an error, not a silent fallback.
+    """
+    if backend not in BACKENDS:
+        raise TensorFlowUnavailable(
+            f"unknown Keras backend '{backend}' (choose from {', '.join(BACKENDS)})"
+        )
+    loaded = sys.modules.get("keras")
+    if loaded is not None and loaded.backend.backend() != backend:
+        raise TensorFlowUnavailable(
+            f"Keras is already loaded on the {loaded.backend.backend()} backend in this process;"
+            f" set KERAS_BACKEND={backend} before it is imported"
+        )
+    os.environ["KERAS_BACKEND"] = backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with quiet_native_stderr():
         try:
+            importlib.import_module(backend)
             import keras
-            import tensorflow as tf
 
-            tf.config.list_physical_devices()
+            if backend == "tensorflow":
+                import tensorflow as tf
+
+                tf.config.list_physical_devices()
         except Exception as error:  # a missing module, or a broken install of one
             reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            needed = "TensorFlow" if backend == "tensorflow" else f"{backend} (the Keras backend)"
             raise TensorFlowUnavailable(
-                f"TensorFlow is needed to build Keras models, but it cannot be imported"
+                f"{needed} is needed to build Keras models, but it cannot be imported"
                 f" ({type(error).__name__}{': ' + reason if reason else ''});"
-                f" install it with: {INSTALL_HINT}"
+                f" install it with: {BACKENDS[backend]}"
             ) from error
     if not keras.__version__.startswith("3."):
         raise TensorFlowUnavailable(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import os
 import sys
@@ -22,9 +23,16 @@ the parameters and output shape the analyzer computed, and save it as a .keras f
 The file loads with keras.saving.load_model(PATH, safe_mode=True) once archdsl is imported.
 
 --export writes deployment formats beside the .keras file: a TensorFlow SavedModel folder
-(NAME_saved_model) and a TFLite file (NAME.tflite, built-in ops only), which is run in the
-TFLite interpreter on one image and must give the Keras output within 1e-4 (times the
-output's largest magnitude where that is above 1, as for logits).
+(NAME_saved_model), a TFLite file (NAME.tflite, built-in ops only) and an ONNX file
+(NAME.onnx, Keras 3's exporter; needs pip install 'archdsl[onnx]'). TFLite is run in the
+TFLite interpreter and ONNX in onnxruntime on one image, and each must give the Keras output
+within 1e-4 (times the output's largest magnitude where that is above 1, as for logits),
+or it is not written.
+
+--backend picks the Keras 3 backend the model is built and checked on (default: the
+KERAS_BACKEND environment variable, else tensorflow). The .keras file is the same on every
+backend: one saved on jax loads on tensorflow or torch, with the same outputs.
+SavedModel and TFLite exports need the tensorflow backend.
 
 Exit status: 0 built, 1 a mistake in the spec or no TensorFlow, 2 a wrong option or an
 internal error (Keras and the analyzer disagree, or TFLite and Keras do). TensorFlow's
@@ -35,10 +43,15 @@ EXAMPLES = """examples:
   archdsl build specs/mnasnet_a1.yaml
   archdsl build mnasnet_a1 --set classes=17 --set input=160 -o flowers.keras
   archdsl build mobilenet_v3_small --export tflite --export saved_model
+  archdsl build mnasnet_b1 --export onnx
+  archdsl build shufflenet_v2 --backend jax
 """
 
-EXPORTS = ("saved_model", "tflite")
-TFLITE_TOLERANCE = 1e-4
+EXPORTS = ("saved_model", "tflite", "onnx")
+BACKEND_NAMES = ("tensorflow", "jax", "torch")
+TENSORFLOW_EXPORTS = ("saved_model", "tflite", "onnx")
+ONNX_MODULES = ("tf2onnx", "onnxruntime")  # Keras's exporter on TensorFlow, and the check
+TOLERANCE = 1e-4  # TFLite and ONNX against Keras, relative
 
 
 class InternalError(Exception):
@@ -75,12 +88,38 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=[],
         help="also write this format beside the .keras file (repeatable)",
     )
+    parser.add_argument(
+        "--backend",
+        choices=BACKEND_NAMES,
+        default=None,
+        help="the Keras 3 backend to build on (default: $KERAS_BACKEND, else tensorflow)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from archdsl.analysis.analyze import analyze
 
+    backend = args.backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
+    if backend not in BACKEND_NAMES:
+        raise SpecError(
+            None,
+            f"KERAS_BACKEND={backend} is not a backend archdsl builds on"
+            f" (choose from {', '.join(BACKEND_NAMES)})",
+        )
+    needs_tf = [name for name in args.export if name in TENSORFLOW_EXPORTS]
+    if needs_tf and backend != "tensorflow":
+        print(
+            f"archdsl build: error: --export {needs_tf[0]} needs --backend tensorflow"
+            f" (building on {backend})",
+            file=sys.stderr,
+        )
+        return 2
+    missing = [m for m in ONNX_MODULES if "onnx" in args.export and not _installed(m)]
+    if missing:
+        raise SpecError(
+            None, f"--export onnx needs {missing[0]}; install it with: pip install 'archdsl[onnx]'"
+        )
     graph = graph_from(args)
     if args.export and graph.named_outputs:
         raise SpecError(
@@ -91,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise SpecError(None, f"cannot write {path}: the folder {folder} does not exist")
-    _import_keras()
+    _import_keras(backend)
     from archdsl.backends.keras_backend import KerasBackendError, to_keras
 
     try:
@@ -101,7 +140,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"archdsl: internal error: {error}", file=sys.stderr)
         return 2
     print(_summary_line(analysis))
-    write_atomically(path, model.save)
+    from archdsl.backends.tf_runtime import quiet_native_stderr
+
+    with quiet_native_stderr():  # on jax and torch, saving is what first imports TensorFlow
+        write_atomically(path, model.save)
     print(f"wrote {path} ({_megabytes(path)})")
     stem = path[: -len(".keras")]
     saved_model = f"{stem}_saved_model" if "saved_model" in args.export else None
@@ -110,17 +152,26 @@ def run(args: argparse.Namespace) -> int:
             print(_write_saved_model(model, saved_model))
         if "tflite" in args.export:
             print(_write_tflite(model, f"{stem}.tflite", saved_model))
+        if "onnx" in args.export:
+            print(_write_onnx(model, f"{stem}.onnx"))
     except InternalError as error:
         print(f"archdsl: internal error: {error}", file=sys.stderr)
         return 2
     return 0
 
 
-def _import_keras() -> None:
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ValueError:  # in sys.modules as None: an import that is blocked
+        return False
+
+
+def _import_keras(backend: str) -> None:
     from archdsl.backends.tf_runtime import TensorFlowUnavailable, import_keras
 
     try:
-        import_keras()
+        import_keras(backend)
     except TensorFlowUnavailable as error:
         raise SpecError(None, str(error)) from None
 
@@ -182,10 +233,25 @@ def _write_tflite(model: keras.Model, path: str, saved_model: str | None) -> str
 
     content = tflite_bytes(model, saved_model)
     difference, scale = tflite_difference(model, content)
-    allowed = TFLITE_TOLERANCE * max(1.0, scale)  # float32 rounding grows with the values
+    return _write_checked(path, content, difference, scale, "TFLite", "the TFLite interpreter's")
+
+
+def _write_onnx(model: keras.Model, path: str) -> str:
+    from archdsl.backends.keras_export import onnx_bytes, onnx_difference
+
+    content = onnx_bytes(model)
+    difference, scale = onnx_difference(model, content)
+    return _write_checked(path, content, difference, scale, "ONNX", "onnxruntime's")
+
+
+def _write_checked(
+    path: str, content: bytes, difference: float, scale: float, what: str, runner: str
+) -> str:
+    """Write ``content`` to ``path`` only if, run on one image, it gave Keras's output."""
+    allowed = TOLERANCE * max(1.0, scale)  # float32 rounding grows with the values
     if not difference <= allowed:
         raise InternalError(
-            f"the TFLite model differs from Keras by {difference:.3g} on one image"
+            f"the {what} model differs from Keras by {difference:.3g} on one image"
             f" (allowed {allowed:.3g}); {path} not written"
         )
 
@@ -195,7 +261,7 @@ def _write_tflite(model: keras.Model, path: str, saved_model: str | None) -> str
 
     write_atomically(path, write)
     return (
-        f"wrote {path} ({_megabytes(path)}; on one image the TFLite interpreter's output"
+        f"wrote {path} ({_megabytes(path)}; on one image {runner} output"
         f" differs from Keras's by at most {difference:.2g})"
     )
 
