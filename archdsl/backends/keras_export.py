@@ -1,16 +1,21 @@
-"""Deployment formats of a built Keras model: TensorFlow SavedModel and TFLite.
+"""Deployment formats of a built Keras model: TensorFlow SavedModel, TFLite and ONNX.
 
-Both go through a SavedModel that Keras writes (``model.export``, inference mode); TFLite
-is converted from it with TensorFlow's converter, built-in TFLite ops only, so the file
-runs in the plain TFLite (LiteRT) interpreter on a phone.
+SavedModel and TFLite go through a SavedModel that Keras writes (``model.export``,
+inference mode); TFLite is converted from it with TensorFlow's converter, built-in TFLite
+ops only, so the file runs in the plain TFLite (LiteRT) interpreter on a phone. ONNX is
+Keras 3's own exporter (``model.export(format="onnx")``, which runs tf2onnx on the
+TensorFlow backend and patches it for NumPy 2); onnxruntime runs the result.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import keras
@@ -104,11 +109,82 @@ def run_tflite(content: bytes, batch: np.ndarray) -> np.ndarray:
     return np.stack(results)
 
 
-def tflite_difference(model: keras.Model, content: bytes, seed: int = 0) -> tuple[float, float]:
-    """On one random image in [-1, 1): the max abs difference between the TFLite and Keras
-    outputs, and the largest magnitude of the Keras output."""
+def onnx_bytes(model: keras.Model) -> bytes:
+    """Export ``model`` (in inference mode) to ONNX with Keras's exporter; the file's bytes."""
+    if not model._called:  # Keras's ONNX exporter refuses a model that has never run
+        model(np.zeros((1, *model.input_shape[1:]), np.float32), training=False)
+    with tempfile.TemporaryDirectory(prefix="archdsl-") as tmp:
+        path = os.path.join(tmp, "model.onnx")
+        # tf2onnx logs a traceback when one of its graph optimizations does not apply (the
+        # graph is then kept as it was, and the output check below still runs): not news.
+        tf2onnx_log = logging.getLogger("tf2onnx")
+        level = tf2onnx_log.level
+        tf2onnx_log.setLevel(logging.ERROR)
+        try:
+            with (
+                quiet_native_stderr(),
+                warnings.catch_warnings(),
+                _normalization_reads_variables(model),
+            ):
+                # keras' tf2onnx patch probes np.object, which NumPy 2 warns about
+                warnings.filterwarnings("ignore", category=FutureWarning, module=r"keras\.")
+                model.export(path, format="onnx", verbose=False)
+        finally:
+            tf2onnx_log.setLevel(level)
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+@contextmanager
+def _normalization_reads_variables(model: keras.Model) -> Iterator[None]:
+    """Let Normalization layers read their mean and variance variables while exporting.
+
+    Keras's adaptable Normalization computes on constant copies of its variables, made
+    eagerly (``finalize_state``); a traced function captures those copies as external
+    tensors, and tf2onnx turns each into an extra graph input instead of a weight. Pointed
+    at the variables themselves (same values, shape (C,) broadcasting over NHWC), the
+    export freezes them like any other weight. Restored afterwards.
+    """
+    swapped = [
+        (layer, layer.mean, layer.variance)
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Normalization) and layer.input_mean is None
+    ]
+    for layer, _, _ in swapped:
+        layer.mean, layer.variance = layer.adapt_mean, layer.adapt_variance
+    try:
+        yield
+    finally:
+        for layer, mean, variance in swapped:
+            layer.mean, layer.variance = mean, variance
+
+
+def run_onnx(content: bytes, batch: np.ndarray) -> np.ndarray:
+    """Run the ONNX model ``content`` on ``batch`` with onnxruntime on the CPU."""
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(content, providers=["CPUExecutionProvider"])
+    (source,) = session.get_inputs()
+    return session.run(None, {source.name: batch.astype(np.float32)})[0]
+
+
+def output_difference(
+    model: keras.Model, run: Any, content: bytes, seed: int = 0
+) -> tuple[float, float]:
+    """On one random image in [-1, 1): the max abs difference between ``run(content, image)``
+    and the Keras output, and the largest magnitude of the Keras output."""
     shape = tuple(model.input_shape[1:])
     image = np.random.default_rng(seed).uniform(-1.0, 1.0, (1, *shape)).astype(np.float32)
     expected = keras.ops.convert_to_numpy(model(image, training=False))
-    difference = np.max(np.abs(run_tflite(content, image) - expected))
+    difference = np.max(np.abs(run(content, image) - expected))
     return float(difference), float(np.max(np.abs(expected)))
+
+
+def tflite_difference(model: keras.Model, content: bytes, seed: int = 0) -> tuple[float, float]:
+    """:func:`output_difference` of the TFLite model ``content``."""
+    return output_difference(model, run_tflite, content, seed)
+
+
+def onnx_difference(model: keras.Model, content: bytes, seed: int = 0) -> tuple[float, float]:
+    """:func:`output_difference` of the ONNX model ``content``."""
+    return output_difference(model, run_onnx, content, seed)
