@@ -105,7 +105,7 @@ def to_table(space: Space, record: dict[str, Any]) -> str:
     lines.append(
         f"the paper's estimate: S^B = {est['S']}^{est['B']} = {est['factorized']:.1e} factorized,"
         f" S^(B*N) = {est['S']}^{est['B'] * est['N']} = {est['flat']:.1e} flat"
-        f" (S = {est['S']} designs per block, B = {est['B']} blocks, N = {est['N']} layers each)"
+        f" (S = {est['S']} designs per block, B = {est['B']} blocks, N = {est['N']} per block)"
     )
     if record["params"]:
         low, high = record["params"]
