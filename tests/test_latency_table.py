@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -252,3 +253,15 @@ def test_spearman_ranks_ties_by_their_average():
     assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
     assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
     assert spearman([1, 2, 2, 3], [1, 2, 3, 4]) == pytest.approx(0.9486833)  # scipy's value
+
+
+def test_docs_quote_the_latency_benchmark():
+    """docs/latency.md's figures are those of the last benchmark run (docs/benchmarks.md)."""
+    from tests.helpers import ROOT
+
+    report = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    docs = (ROOT / "docs" / "latency.md").read_text(encoding="utf-8")
+    quoted = re.findall(r"^> ((?:CPU time|wall-clock), \d+ networks: .*)$", docs, re.M)
+    assert len(quoted) == 2
+    for line in quoted:
+        assert line in report, line
