@@ -1,6 +1,7 @@
 """The archdsl command: argument parsing and error reporting around the commands.
 
-Each command lives in ``archdsl.commands``; only ``build`` imports TensorFlow.
+Each command lives in ``archdsl.commands``; only ``build``, ``train``, ``evaluate`` and
+``predict`` import TensorFlow.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ COMMANDS = (
     "summary",
     "build",
     "latency",
+    "train",
+    "evaluate",
+    "predict",
     "graph",
     "fmt",
     "list_specs",

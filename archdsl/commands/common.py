@@ -19,8 +19,11 @@ SPEC_HELP = (
 )
 
 
-def add_spec_options(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
-    parser.add_argument("spec", nargs="+" if many else None, metavar="SPEC", help=SPEC_HELP)
+def add_spec_options(
+    parser: argparse.ArgumentParser, *, many: bool = False, optional: bool = False
+) -> None:
+    nargs = "+" if many else "?" if optional else None
+    parser.add_argument("spec", nargs=nargs, metavar="SPEC", help=SPEC_HELP)
     parser.add_argument(
         "--set",
         dest="overrides",

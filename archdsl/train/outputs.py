@@ -1,0 +1,33 @@
+"""What a spec's network outputs, read from its Graph without TensorFlow."""
+
+from __future__ import annotations
+
+from archdsl.errors import SpecError
+from archdsl.ir.graph import Graph
+
+PROBABILITIES = "probabilities"
+LOGITS = "logits"
+
+
+def output_kind(graph: Graph) -> str:
+    """``probabilities`` when the network ends in a softmax, ``logits`` when in a dense layer.
+
+    The loss must know which (``from_logits``); any other ending cannot feed categorical
+    cross-entropy, and is an error rather than a guess.
+    """
+    last = graph.nodes[-1]
+    if last.op == "activation" and last.attrs.get("fn") == "softmax":
+        return PROBABILITIES
+    if last.op == "dense":
+        return LOGITS
+    what = f"a {last.attrs['fn']} activation" if last.op == "activation" else f"a {last.op} layer"
+    raise SpecError(
+        None,
+        f"{graph.name} ends in {what} ('{last.name}'); training needs a network that ends"
+        " in a dense layer (logits) or a softmax activation (probabilities)",
+    )
+
+
+def input_scale(graph: Graph) -> float | None:
+    """1/255, as the seeds rescale images, unless the network starts with its own rescale."""
+    return None if graph.nodes[1].op == "rescale" else 1 / 255
