@@ -34,6 +34,7 @@ from bench import (  # noqa: E402
     search,
     shuffle,
     summary_vs_keras,
+    train_throughput,
     validate_specs,
 )
 from bench.config import FULL, QUICK  # noqa: E402
@@ -53,6 +54,7 @@ BENCHMARKS = {
     "shuffle": shuffle,
     "search": search,
     "latency": latency,
+    "train": train_throughput,
 }
 
 

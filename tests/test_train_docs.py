@@ -42,3 +42,11 @@ def test_digits_time_and_accuracy_quote_the_run():
         f"median {time['seconds_per_epoch']:.1f} s and {time['images_per_second']:.0f} images/s"
         in DOC
     )
+
+
+def test_readme_quotes_the_runs():
+    readme = (ROOT / "README.md").read_text()
+    digits, moving = _record("digits"), _record("digits-moving")
+    assert f"reaches {digits['best']['val_accuracy']:.3f} validation accuracy in 8 epochs" in readme
+    assert f"the same run stays at {moving['final']['val_accuracy']:.3f}" in readme
+    assert "docs/img/digits-curves.png" in readme
