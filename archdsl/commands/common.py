@@ -48,7 +48,7 @@ def add_limit_options(parser: argparse.ArgumentParser, reads: str) -> None:
         limits.add_argument(
             flag,
             dest=field,
-            type=_positive,
+            type=positive_int,
             default=getattr(DEFAULT_LIMITS, field),
             metavar="N",
             help=f"{what}; default: %(default)s",
@@ -68,7 +68,8 @@ LIMIT_FLAGS = (
 )
 
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from archdsl.commands.common import positive_int
 from archdsl.errors import SpecError
 from archdsl.train.run_folder import CONFUSION
 
@@ -32,7 +33,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("model", metavar="MODEL", help="a run folder, or a .keras file in one")
     parser.add_argument("--data", required=True, metavar="DIR", help="images: DIR/CLASS/IMAGE")
-    parser.add_argument("--batch-size", type=int, default=32, metavar="B")
+    parser.add_argument("--batch-size", type=positive_int, default=32, metavar="B")
     parser.add_argument(
         "-o",
         "--confusion",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from archdsl.commands.common import positive_int
+
 DESCRIPTION = """Classify images with a trained model: the K most likely classes of each
 image, by the run's class names, with their probabilities. Images are read, resized
 (bilinear) and scaled exactly as in training. MODEL is a run folder of 'archdsl train' (its
@@ -14,13 +16,6 @@ EXAMPLES = """examples:
   archdsl predict runs/flowers photo.jpg
   archdsl predict runs/flowers/last.keras *.jpg --top 3 --format json
 """
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -33,7 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("model", metavar="MODEL", help="a run folder, or a .keras file in one")
     parser.add_argument("images", nargs="+", metavar="IMAGE")
-    parser.add_argument("--top", type=_positive, default=5, metavar="K", help="%(default)s")
+    parser.add_argument("--top", type=positive_int, default=5, metavar="K", help="%(default)s")
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.set_defaults(run=run)
 

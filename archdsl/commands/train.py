@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from archdsl import __version__
-from archdsl.commands.common import add_spec_options, graph_from
+from archdsl.commands.common import add_spec_options, graph_from, positive_int
 from archdsl.errors import SpecError
 from archdsl.ir.graph import Graph
 from archdsl.train.folders import scan
@@ -75,13 +75,6 @@ def _fraction(text: str) -> float:
     return value
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
-
-
 def _positive_float(text: str) -> float:
     value = float(text)
     if not value > 0 or value == float("inf"):
@@ -107,11 +100,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="F",
         help="without --val: hold out this fraction of --data for validation (default 0.2)",
     )
-    data.add_argument("--input", type=_positive, metavar="SIZE", help="input SIZExSIZE pixels")
+    data.add_argument("--input", type=positive_int, metavar="SIZE", help="input SIZExSIZE pixels")
     data.add_argument("--augment", choices=AUGMENT_CHOICES, default="none", help="%(default)s")
     fit = parser.add_argument_group("training")
-    fit.add_argument("--epochs", type=_positive, metavar="N", help="default 20")
-    fit.add_argument("--batch-size", type=_positive, default=32, metavar="B", help="%(default)s")
+    fit.add_argument("--epochs", type=positive_int, metavar="N", help="default 20")
+    fit.add_argument("--batch-size", type=positive_int, default=32, metavar="B", help="%(default)s")
     fit.add_argument("--optimizer", choices=list(LEARNING_RATES), default="adam")
     fit.add_argument("--lr", type=_positive_float, metavar="X", help="adam, rmsprop 1e-3; sgd 1e-2")
     fit.add_argument("--bn-statistics", choices=BN_CHOICES, default="recomputed")
