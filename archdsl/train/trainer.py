@@ -103,6 +103,8 @@ def start(graph: Graph, record: dict[str, Any], folder: Path, force: bool, quiet
             metrics=["accuracy"],
             jit_compile=training["jit_compile"],
         )
+        # Built now, so that epoch 0's checkpoint holds every optimizer variable, as later ones do.
+        model.optimizer.build(model.trainable_variables)
     write_atomically(str(folder / run_folder.LAST), model.save)
     run_folder.write_json(folder / run_folder.RUN_JSON, record)
     return _fit(model, record, folder, datasets, [], quiet)
