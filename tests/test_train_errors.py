@@ -165,3 +165,28 @@ def test_errors_come_before_tensorflow(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["1", "False"], result
+
+
+def test_file_beside_the_class_folders(tmp_path, digits, capsys):
+    data = _copy(digits, tmp_path / "data")
+    (data / "labels.csv").write_text("a,b\n")
+    line = _error(capsys, [*TRAIN, "--data", str(data), "-o", str(tmp_path / "r")])
+    assert f"{data / 'labels.csv'}: a file beside the class folders" in line
+
+
+def test_network_ending_in_neither_logits_nor_softmax(tmp_path, digits, capsys):
+    spec = tmp_path / "sigmoid.yaml"
+    spec.write_text(
+        "archdsl: 1\nname: sigmoid_head\ninput: [32, 32, 3]\nparams: {classes: 2}\n"
+        "stages:\n  - conv: {filters: 8, kernel: 3, stride: 2}\n"
+        "head:\n  - global_pool: avg\n  - dense: {units: $classes}\n  - activation: sigmoid\n"
+    )
+    argv = ["train", str(spec), "--data", str(digits), "-o", str(tmp_path / "r")]
+    line = _error(capsys, argv)
+    assert "ends in a sigmoid activation" in line and "dense layer (logits)" in line
+
+
+def test_input_with_neither_one_nor_three_channels(tmp_path, digits, capsys):
+    argv = ["train", "mnasnet_a1", "--set", "width=0.35", "--set", "input=32x32x4"]
+    line = _error(capsys, [*argv, "--data", str(digits), "-o", str(tmp_path / "r")])
+    assert "the network's input has 4 channels" in line

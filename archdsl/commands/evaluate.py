@@ -9,7 +9,6 @@ from typing import Any
 
 from archdsl.commands.common import positive_int
 from archdsl.errors import SpecError
-from archdsl.train.run_folder import CONFUSION
 
 DESCRIPTION = """Evaluate a trained model on a folder of images (DIR/CLASS/IMAGE, the run's
 classes): accuracy, top-5 accuracy (top-k when there are fewer than 6 classes), accuracy per
@@ -47,6 +46,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from archdsl.commands.train import _import_keras
     from archdsl.train.folders import scan
+    from archdsl.train.run_folder import CONFUSION
     from archdsl.train.saved_run import find_run
 
     saved = find_run(args.model)

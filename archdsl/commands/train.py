@@ -1,4 +1,8 @@
-"""archdsl train: train a spec on a folder of images with Keras's own fit, in a run folder."""
+"""archdsl train: train a spec on a folder of images with Keras's own fit, in a run folder.
+
+Everything but argument parsing is imported when the command runs, so that registering it
+costs the other commands' start-up nothing.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,6 @@ from archdsl import __version__
 from archdsl.commands.common import add_spec_options, graph_from, positive_int
 from archdsl.errors import SpecError
 from archdsl.ir.graph import Graph
-from archdsl.train.folders import scan
-from archdsl.train.run_folder import check_new
 
 DESCRIPTION = """Train a spec on a folder of images: DIR/CLASS/IMAGE, one folder per class.
 The class folders set the spec's 'classes' param. Images are read with tf.data
@@ -131,6 +133,8 @@ def run_command(args: argparse.Namespace) -> int:
         raise SpecError(None, "train needs --data DIR (images in DIR/CLASS/IMAGE)")
     if args.val and args.val_split:
         raise SpecError(None, "give --val DIR or --val-split F, not both")
+    from archdsl.train.run_folder import check_new
+
     graph, record = plan(args)
     folder = Path(args.output or os.path.join("runs", graph.name))
     check_new(folder, args.force)
@@ -157,6 +161,7 @@ def _check_resume_options(args: argparse.Namespace) -> None:
 def plan(args: argparse.Namespace) -> tuple[Graph, dict[str, Any]]:
     """Check the spec and the images, and describe the run; nothing is written yet."""
     from archdsl.analysis.analyze import analyze
+    from archdsl.train.folders import scan
     from archdsl.train.outputs import input_scale, output_kind
     from archdsl.train.pipeline import Pipeline
 
