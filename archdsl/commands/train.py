@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archdsl import __version__
-from archdsl.commands.common import add_spec_options, graph_from, positive_int
+from archdsl.commands.common import add_spec_options, limits_from, positive_int
 from archdsl.errors import SpecError
-from archdsl.ir.graph import Graph
+
+if TYPE_CHECKING:
+    from archdsl.ir.graph import Graph
+    from archdsl.spec.document import Document
 
 DESCRIPTION = """Train a spec on a folder of images: DIR/CLASS/IMAGE, one folder per class.
 The class folders set the spec's 'classes' param. Images are read with tf.data
@@ -161,6 +164,9 @@ def _check_resume_options(args: argparse.Namespace) -> None:
 def plan(args: argparse.Namespace) -> tuple[Graph, dict[str, Any]]:
     """Check the spec and the images, and describe the run; nothing is written yet."""
     from archdsl.analysis.analyze import analyze
+    from archdsl.compile import compile_document
+    from archdsl.spec.params import parse_override
+    from archdsl.spec.source import load_document
     from archdsl.train.folders import scan
     from archdsl.train.outputs import input_scale, output_kind
     from archdsl.train.pipeline import Pipeline
@@ -171,9 +177,11 @@ def plan(args: argparse.Namespace) -> tuple[Graph, dict[str, Any]]:
             raise SpecError(None, "give --input or --set input=..., not both")
         overrides.append(f"input={args.input}")
     args.overrides = overrides
-    first = graph_from(args)
+    # The spec is read once (it may come from stdin) and compiled twice: classes come between.
+    doc = load_document(args.spec, limits_from(args))
+    first = compile_document(doc, [parse_override(text) for text in overrides], limits_from(args))
     if "classes" not in first.params:
-        _no_classes_param(args)
+        _no_classes_param(doc)
     images = scan(args.data, first.input_shape)
     classes = images.classes
     if args.val:
@@ -192,7 +200,9 @@ def plan(args: argparse.Namespace) -> tuple[Graph, dict[str, Any]]:
         )
     if not given:
         args.overrides = [*overrides, f"classes={len(classes)}"]
-    graph = graph_from(args)
+    graph = compile_document(
+        doc, [parse_override(text) for text in args.overrides], limits_from(args)
+    )
     analysis = analyze(graph)
     if tuple(analysis.output_shape) != (len(classes),):
         raise SpecError(
@@ -245,11 +255,7 @@ def plan(args: argparse.Namespace) -> tuple[Graph, dict[str, Any]]:
     return graph, record
 
 
-def _no_classes_param(args: argparse.Namespace) -> None:
-    from archdsl.commands.common import limits_from
-    from archdsl.spec.source import load_document
-
-    doc = load_document(args.spec, limits_from(args))
+def _no_classes_param(doc: Document) -> None:
     where = doc.locate(("params",), key=True) if "params" in doc.data else doc.locate(())
     raise SpecError(
         where,
