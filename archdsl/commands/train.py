@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -203,6 +204,9 @@ def plan(args: argparse.Namespace) -> tuple[Graph, dict[str, Any]]:
     graph = compile_document(
         doc, [parse_override(text) for text in args.overrides], limits_from(args)
     )
+    if not args.no_warnings:
+        for warning in graph.warnings:
+            print(warning, file=sys.stderr)
     analysis = analyze(graph)
     if tuple(analysis.output_shape) != (len(classes),):
         raise SpecError(
