@@ -10,16 +10,16 @@ LOGITS = "logits"
 
 
 def output_kind(graph: Graph) -> str:
-    """``probabilities`` when the network ends in a softmax, ``logits`` when in a dense layer.
+    """``probabilities`` when the network ends in a softmax, ``logits`` in a dense classifier.
 
-    The loss must know which (``from_logits``); any other ending cannot feed categorical
-    cross-entropy, and is an error rather than a guess.
+    The loss must know which (``from_logits``); the Graph says which (``Graph.output_kind``).
+    A sigmoid (independent per-class probabilities) or features cannot feed categorical
+    cross-entropy over one class per image, and are an error rather than a guess.
     """
+    kind = graph.output_kind
     last = graph.nodes[-1]
-    if last.op == "activation" and last.attrs.get("fn") == "softmax":
-        return PROBABILITIES
-    if last.op == "dense":
-        return LOGITS
+    if kind == LOGITS or kind == PROBABILITIES and last.attrs.get("fn") == "softmax":
+        return kind
     what = f"a {last.attrs['fn']} activation" if last.op == "activation" else f"a {last.op} layer"
     raise SpecError(
         None,
