@@ -9,6 +9,7 @@ which on a shared CI machine mostly measures the neighbours.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -92,27 +93,47 @@ def corpus() -> dict[str, Entry]:
 ENTRIES = corpus()
 
 
+# Linux counts the parent's memory as a forked child's until it execs, so a child's peak RSS
+# is at least its parent's size: once an earlier test has grown pytest (TensorFlow imported),
+# every child would look that large. A small launcher process starts the command instead and
+# prints the command's own figures from wait4.
+_LAUNCHER = """
+import json, os, subprocess, sys, threading
+command, cwd, timeout, out_path, err_path = json.loads(sys.argv[1])
+with open(out_path, "wb") as out, open(err_path, "wb") as err:
+    proc = subprocess.Popen(command, stdout=out, stderr=err, cwd=cwd)
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    timer.cancel()
+print(json.dumps([os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime, usage.ru_maxrss]))
+"""
+
+
 def run_archdsl(args: list[str], cwd: Path = ROOT) -> Run:
     """Run ``python -m archdsl ARGS`` and measure that one process's CPU time and peak RSS."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "archdsl", *args], stdout=out, stderr=err, cwd=cwd
+    with tempfile.TemporaryDirectory() as folder:
+        out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+        setup = [
+            [sys.executable, "-m", "archdsl", *args],
+            str(cwd),
+            WALL_TIMEOUT,
+            str(out),
+            str(err),
+        ]
+        launched = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, json.dumps(setup)],
+            capture_output=True,
+            text=True,
+            check=True,
         )
-        timer = threading.Timer(WALL_TIMEOUT, proc.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-        out.seek(0)
-        err.seek(0)
+        returncode, cpu_seconds, max_rss_kb = json.loads(launched.stdout)
         return Run(
-            proc.returncode,
-            out.read().decode("utf-8", "replace"),
-            err.read().decode("utf-8", "replace"),
-            usage.ru_utime + usage.ru_stime,
-            usage.ru_maxrss,
+            returncode,
+            out.read_bytes().decode("utf-8", "replace"),
+            err.read_bytes().decode("utf-8", "replace"),
+            cpu_seconds,
+            max_rss_kb,
         )
 
 
@@ -128,7 +149,6 @@ def serve() -> None:
     checked on the work the file causes, without paying Python's start-up and archdsl's
     first-use costs (~0.25 s, checked by test_real_command_matches_the_forked_run) 250 times.
     """
-    import json
     import resource
     import signal
 
