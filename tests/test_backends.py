@@ -117,6 +117,8 @@ def test_build_command_builds_on_the_backend(tmp_path, backend):
         backend,
         "--set",
         "input=64",
+        "-o",
+        "shufflenet_v2.keras",
         timeout=600,
         cwd=tmp_path,
     )

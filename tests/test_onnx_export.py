@@ -65,7 +65,16 @@ def test_every_builtin_exports_and_onnxruntime_gives_keras_logits(keras, name):
 
 def test_build_command_writes_a_checked_onnx_file(keras, tmp_path):
     result = run_cli(
-        "build", "shufflenet_v2", "--set", "input=64", "--export", "onnx", cwd=tmp_path, timeout=900
+        "build",
+        "shufflenet_v2",
+        "--set",
+        "input=64",
+        "-o",
+        "shufflenet_v2.keras",
+        "--export",
+        "onnx",
+        cwd=tmp_path,
+        timeout=900,
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # neither TensorFlow's chatter nor tf2onnx's tracebacks
