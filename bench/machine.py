@@ -7,17 +7,7 @@ import os
 import platform
 from importlib import metadata
 
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                key, _, value = line.partition(":")
-                if key.strip() == "model name":
-                    return value.strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+from archdsl.latency.machine import cpu_model
 
 
 def version(package: str) -> str:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 # Copied from the reference material handed to the project (measured with TF 2.21 / Keras 3.15,
@@ -36,3 +41,19 @@ def spec_and_overrides(entry: dict) -> tuple[str, list[str]]:
     """The built-in spec name and --set arguments for a models.json entry."""
     sets = [arg for key, value in entry["overrides"].items() for arg in ("--set", f"{key}={value}")]
     return entry["spec"], sets
+
+
+def randomize(model: Any, rng: np.random.Generator) -> None:
+    """He-scaled kernels, small biases, non-trivial BatchNorm statistics: logits of order 1+."""
+    for weight in model.weights:
+        shape, role = tuple(weight.shape), weight.path.rsplit("/", 1)[-1]
+        if role in ("kernel", "depthwise_kernel"):
+            fan_in = math.prod(shape[:-1]) if role == "kernel" else math.prod(shape[:2])
+            value = rng.normal(0, math.sqrt(2 / fan_in), shape)
+        elif role in ("gamma", "moving_variance", "variance"):
+            value = rng.uniform(0.5, 1.5, shape)
+        elif role == "count":
+            continue
+        else:  # bias, beta, moving_mean, mean
+            value = rng.normal(0, 0.1, shape)
+        weight.assign(value.astype("float32"))

@@ -8,12 +8,10 @@ its own process (tests/backend_worker.py).
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -21,7 +19,7 @@ import pytest
 import archdsl
 from archdsl.spec.source import builtin_names
 from tests.backend_worker import BUILT
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, randomize, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -41,22 +39,6 @@ BACKENDS = [
         "torch", marks=pytest.mark.skipif(not available("torch"), reason="torch not installed")
     ),
 ]
-
-
-def randomize(model: Any, rng: np.random.Generator) -> None:
-    """He-scaled kernels, small biases, non-trivial BatchNorm statistics: logits of order 1+."""
-    for weight in model.weights:
-        shape, role = tuple(weight.shape), weight.path.rsplit("/", 1)[-1]
-        if role in ("kernel", "depthwise_kernel"):
-            fan_in = math.prod(shape[:-1]) if role == "kernel" else math.prod(shape[:2])
-            value = rng.normal(0, math.sqrt(2 / fan_in), shape)
-        elif role in ("gamma", "moving_variance", "variance"):
-            value = rng.uniform(0.5, 1.5, shape)
-        elif role == "count":
-            continue
-        else:  # bias, beta, moving_mean, mean
-            value = rng.normal(0, 0.1, shape)
-        weight.assign(value.astype("float32"))
 
 
 @pytest.fixture(scope="module")

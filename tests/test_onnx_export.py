@@ -8,7 +8,6 @@ input 96.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -16,7 +15,7 @@ import pytest
 
 import archdsl
 from archdsl.spec.source import builtin_names
-from tests.helpers import run_cli
+from tests.helpers import randomize, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -29,22 +28,6 @@ def keras() -> Any:
     from archdsl.backends.tf_runtime import import_keras
 
     return import_keras("tensorflow")
-
-
-def randomize(model: Any, rng: np.random.Generator) -> None:
-    """He-scaled kernels, small biases, non-trivial BatchNorm statistics: logits of order 1+."""
-    for weight in model.weights:
-        shape, role = tuple(weight.shape), weight.path.rsplit("/", 1)[-1]
-        if role in ("kernel", "depthwise_kernel"):
-            fan_in = math.prod(shape[:-1]) if role == "kernel" else math.prod(shape[:2])
-            value = rng.normal(0, math.sqrt(2 / fan_in), shape)
-        elif role in ("gamma", "moving_variance", "variance"):
-            value = rng.uniform(0.5, 1.5, shape)
-        elif role == "count":
-            continue
-        else:  # bias, beta, moving_mean, mean
-            value = rng.normal(0, 0.1, shape)
-        weight.assign(value.astype("float32"))
 
 
 @pytest.mark.parametrize("name", builtin_names())
