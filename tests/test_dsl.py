@@ -5,7 +5,6 @@ from __future__ import annotations
 import glob
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -350,20 +349,3 @@ def test_random_documents_written_as_dsl_parse_back_the_same(data: dict[str, Any
 def test_random_documents_written_as_yaml_parse_back_the_same(data: dict[str, Any]) -> None:
     text = write_yaml(data)
     assert tagged(parse_yaml(text, "random.yaml").data) == tagged(data), text
-
-
-# Speed.
-
-
-def test_validate_all_arch_specs_is_fast() -> None:
-    specs = sorted(glob.glob(str(ROOT / "specs" / "*.arch")))
-    run_cli("validate", "-q", *specs)  # warm the disk cache and Lark's parser cache
-    timings = []
-    for _ in range(3):
-        start = time.perf_counter()
-        result = run_cli("validate", "-q", *specs)
-        timings.append(time.perf_counter() - start)
-        assert result.returncode == 0, result.stderr
-    print(f"archdsl validate specs/*.arch: best {min(timings):.3f} s of {timings}")
-    # The issue asks for under 0.5 s; the margin absorbs a CI machine shared with other jobs.
-    assert min(timings) < 1.0
