@@ -44,6 +44,15 @@ def test_digits_time_and_accuracy_quote_the_run():
     )
 
 
+def test_docs_quote_the_tests_bound():
+    from tests.test_train import ACCURACY_BOUND, EPOCHS
+
+    assert (
+        f"for {EPOCHS} epochs with `--schedule cosine` and requires a\n"
+        f"validation accuracy of at least {ACCURACY_BOUND} at the best and at the last epoch"
+    ) in DOC
+
+
 def test_readme_quotes_the_runs():
     readme = (ROOT / "README.md").read_text()
     digits, moving = _record("digits"), _record("digits-moving")

@@ -56,6 +56,7 @@ LEARNING_RATES = {
     "rmsprop": 1e-3,
 }  # Keras's defaults; SGD with momentum 0.9
 BN_CHOICES = ("recomputed", "moving")
+SCHEDULES = ("constant", "cosine")
 # Options that describe a new run: --resume refuses them rather than ignore them.
 NEW_RUN_OPTIONS = {
     "data": None,
@@ -64,6 +65,7 @@ NEW_RUN_OPTIONS = {
     "batch_size": 32,
     "optimizer": "adam",
     "lr": None,
+    "schedule": "constant",
     "augment": "none",
     "input": None,
     "output": None,
@@ -113,6 +115,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     fit.add_argument("--batch-size", type=positive_int, default=32, metavar="B", help="%(default)s")
     fit.add_argument("--optimizer", choices=list(LEARNING_RATES), default="adam")
     fit.add_argument("--lr", type=_positive_float, metavar="X", help="adam, rmsprop 1e-3; sgd 1e-2")
+    fit.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default="constant",
+        help="learning rate: constant (the seeds'), or cosine decay to 0 over the epochs",
+    )
     fit.add_argument("--bn-statistics", choices=BN_CHOICES, default="recomputed")
     fit.add_argument("--seed", type=int, default=0, help="split, shuffle and initial weights")
     fit.add_argument("--mixed-precision", action="store_true", help="float16 on GPUs")
@@ -242,6 +250,7 @@ def plan(args: argparse.Namespace) -> tuple[Graph, dict[str, Any]]:
             "epochs": args.epochs or 20,
             "optimizer": args.optimizer,
             "learning_rate": args.lr or LEARNING_RATES[args.optimizer],
+            "schedule": args.schedule,
             "loss": "categorical cross-entropy",
             "outputs": kind,
             "augment": args.augment,

@@ -26,6 +26,18 @@ OPTIMIZERS = {
 }
 
 
+def learning_rate(training: dict[str, Any], steps_per_epoch: int) -> float | Any:
+    """The rate, or for ``cosine`` a schedule that decays it to 0 over the run's steps.
+
+    The schedule is saved with the optimizer in every checkpoint, so a resumed run goes on
+    along the same curve.
+    """
+    rate = training["learning_rate"]
+    if training.get("schedule", "constant") == "constant":
+        return rate
+    return keras.optimizers.schedules.CosineDecay(rate, training["epochs"] * steps_per_epoch)
+
+
 def strategy() -> tf.distribute.Strategy:
     """All GPUs through MirroredStrategy when there are several, else the one device."""
     if len(tf.config.list_physical_devices("GPU")) > 1:
@@ -63,6 +75,11 @@ def _datasets(record: dict[str, Any]) -> Datasets:
     )
 
 
+def _steps(record: dict[str, Any], datasets: Datasets) -> int:
+    """Training steps per epoch: the last batch may be short."""
+    return math.ceil(datasets.train_images / record["pipeline"]["batch_size"])
+
+
 def _check_counts(record: dict[str, Any], datasets: Datasets) -> None:
     data = record["data"]
     found = (datasets.train_images, datasets.validation_images)
@@ -98,7 +115,9 @@ def start(graph: Graph, record: dict[str, Any], folder: Path, force: bool, quiet
     with strategy().scope():
         model = to_keras(graph)
         model.compile(
-            optimizer=OPTIMIZERS[training["optimizer"]](training["learning_rate"]),
+            optimizer=OPTIMIZERS[training["optimizer"]](
+                learning_rate(training, _steps(record, datasets))
+            ),
             loss=keras.losses.CategoricalCrossentropy(from_logits=training["outputs"] == LOGITS),
             metrics=["accuracy"],
             jit_compile=training["jit_compile"],
@@ -113,6 +132,13 @@ def start(graph: Graph, record: dict[str, Any], folder: Path, force: bool, quiet
 def resume(folder: Path, epochs: int | None, quiet: bool) -> int:
     """Continue the run in ``folder`` after its last finished epoch, optimizer state and all."""
     record = run_folder.read_run(folder)
+    planned = record["training"]["epochs"]
+    if record["training"].get("schedule") == "cosine" and epochs not in (None, planned):
+        raise SpecError(
+            None,
+            f"{folder}: the run's cosine schedule decays over {planned} epochs;"
+            " --epochs cannot change it on resume",
+        )
     run_folder.remove_temporary_files(folder)
     if record["training"]["mixed_precision"]:
         use_mixed_precision()
@@ -124,8 +150,7 @@ def resume(folder: Path, epochs: int | None, quiet: bool) -> int:
             model = keras.saving.load_model(last, safe_mode=True)
     except (OSError, ValueError) as error:
         raise SpecError(None, f"{last}: cannot load it ({error})") from None
-    steps = math.ceil(datasets.train_images / record["pipeline"]["batch_size"])
-    done = int(keras.ops.convert_to_numpy(model.optimizer.iterations)) // steps
+    done = int(keras.ops.convert_to_numpy(model.optimizer.iterations)) // _steps(record, datasets)
     rows = run_folder.read_history(folder / run_folder.HISTORY)
     if len(rows) < done:
         raise SpecError(
