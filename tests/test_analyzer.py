@@ -26,9 +26,9 @@ def test_conv_bn_counts():
     analysis = analyze(graph_of([{"conv": {"filters": 16, "kernel": 3, "stride": 2}}]))
     conv, bn = analysis.layers[1], analysis.layers[2]
     assert conv.output_shape == (4, 4, 16)
-    assert conv.counts.trainable == 3 * 3 * 4 * 16
-    assert conv.counts.macs == 4 * 4 * 16 * 3 * 3 * 4
-    assert (bn.counts.trainable, bn.counts.non_trainable) == (32, 32)
+    assert conv.cost.trainable == 3 * 3 * 4 * 16
+    assert conv.cost.macs == 4 * 4 * 16 * 3 * 3 * 4
+    assert (bn.cost.trainable, bn.cost.non_trainable) == (32, 32)
 
 
 def test_grouped_conv_and_bias():
@@ -49,8 +49,8 @@ def test_grouped_conv_and_bias():
         )
     )
     assert len(analysis.layers) == 2  # input, conv: no BN, no activation
-    assert analysis.layers[1].counts.trainable == 1 * 1 * 2 * 8 + 8
-    assert analysis.layers[1].counts.macs == 8 * 8 * 8 * 2
+    assert analysis.layers[1].cost.trainable == 1 * 1 * 2 * 8 + 8
+    assert analysis.layers[1].cost.macs == 8 * 8 * 8 * 2
 
 
 def test_mbconv_with_se_and_residual():
@@ -60,11 +60,11 @@ def test_mbconv_with_se_and_residual():
     )
     analysis = analyze(graph)
     by_op = {layer.name.split("_b1_")[-1]: layer for layer in analysis.layers}
-    assert by_op["expand"].counts.trainable == 16 * 64
-    assert by_op["dw"].counts.trainable == 9 * 64
-    assert by_op["se_reduce"].counts.trainable == 64 * 4 + 4
-    assert by_op["se_expand"].counts.trainable == 4 * 64 + 64
-    assert by_op["project"].counts.trainable == 64 * 16
+    assert by_op["expand"].cost.trainable == 16 * 64
+    assert by_op["dw"].cost.trainable == 9 * 64
+    assert by_op["se_reduce"].cost.trainable == 64 * 4 + 4
+    assert by_op["se_expand"].cost.trainable == 4 * 64 + 64
+    assert by_op["project"].cost.trainable == 64 * 16
     assert "add" in by_op
     add = graph.node("s1_b1_add")
     assert add.inputs == ("input", "s1_b1_project_bn")

@@ -113,8 +113,8 @@ def test_layer_diagram_has_every_layer_edge_and_block_cluster(tmp_path, spec, se
     for node in graph.nodes:
         text = drawing.nodes[node.name]
         assert shape_text(layers[node.name].output_shape) in text
-        if layers[node.name].counts.params:
-            assert f"{layers[node.name].counts.params:,} params" in text
+        if layers[node.name].cost.params:
+            assert f"{layers[node.name].cost.params:,} params" in text
         if node.op in ("add", "concat", "multiply"):
             assert drawing.inputs(node.name) == 2, node.name
 

@@ -220,16 +220,16 @@ def test_memory_access_is_shufflenet_v2s_mac_per_layer_block_and_total():
     analysis = archdsl.analyze(archdsl.load("mobilenet_v2"))
     layers = {layer.name: layer for layer in analysis.layers}
     # a 1x1 conv, 96 -> 24 channels on 56x56: hw(c1 + c2) + c1 c2 (ShuffleNetV2, section 2)
-    project = layers["s2_b1_project"].counts
+    project = layers["s2_b1_project"].cost
     assert project.memory_access == 56 * 56 * (96 + 24) + 96 * 24
     assert project.memory_access_bytes == 4 * project.memory_access
     # an add reads two tensors and writes one; BatchNorm reads and writes one, and 4C numbers
-    assert layers["s2_b2_add"].counts.memory_access == 3 * 56 * 56 * 24
-    assert layers["s2_b1_project_bn"].counts.memory_access == 2 * 56 * 56 * 24 + 4 * 24
+    assert layers["s2_b2_add"].cost.memory_access == 3 * 56 * 56 * 24
+    assert layers["s2_b1_project_bn"].cost.memory_access == 2 * 56 * 56 * 24 + 4 * 24
     block = next(b for b in analysis.blocks if b.name == "s2_b1")
     in_block = [y for y in analysis.layers if y.block == "s2_b1"]
-    assert block.counts.memory_access == sum(y.counts.memory_access for y in in_block)
-    assert analysis.total.memory_access == sum(y.counts.memory_access for y in analysis.layers)
+    assert block.counts.memory_access == sum(y.cost.memory_access for y in in_block)
+    assert analysis.total.memory_access == sum(y.cost.memory_access for y in analysis.layers)
 
 
 def test_memory_access_in_every_summary_format():

@@ -1,82 +1,46 @@
-"""Static analysis of a Graph: shapes, parameters, MACs and activation memory.
+"""Static analysis of a Graph: shapes, parameters, MACs, activation memory, memory access.
 
 Pure Python, adding up what the op table in ``archdsl.ir.ops`` worked out for each node
-while the Graph was built; TensorFlow is never imported.
+while the Graph was built (``Node.outputs``, ``Node.cost``); TensorFlow is never imported.
 Parameters are counted as Keras counts them (BatchNorm's moving mean and variance are
 non-trainable); MACs are those of Conv2D, DepthwiseConv2D and Dense, as the papers count.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import NamedTuple
 
-from archdsl.ir.graph import Graph, Shape, split_ref
+from archdsl.ir.graph import BYTES_PER_VALUE, Cost, Graph, Node, Shape, split_ref
 
-BYTES_PER_VALUE = 4  # fp32
-
-
-@dataclass(frozen=True)
-class Counts:
-    trainable: int = 0
-    non_trainable: int = 0
-    macs: int = 0
-    activation_bytes: int = 0
-    # ShuffleNetV2's memory access cost (MAC, not to be confused with MACs): the values a
-    # layer reads and writes, inputs + outputs + weights, for one image
-    memory_access: int = 0
-
-    @property
-    def params(self) -> int:
-        return self.trainable + self.non_trainable
-
-    @property
-    def memory_access_bytes(self) -> int:
-        return self.memory_access * BYTES_PER_VALUE
-
-    def __add__(self, other: Counts) -> Counts:
-        return Counts(
-            self.trainable + other.trainable,
-            self.non_trainable + other.non_trainable,
-            self.macs + other.macs,
-            self.activation_bytes + other.activation_bytes,
-            self.memory_access + other.memory_access,
-        )
+__all__ = ["BYTES_PER_VALUE", "Analysis", "Cost", "GroupStats", "analyze"]
 
 
-@dataclass(frozen=True)
-class LayerStats:
-    name: str
-    op: str
-    block: str
-    stage: str
-    output_shape: Shape
-    counts: Counts
-
-
-@dataclass(frozen=True)
-class GroupStats:
-    """A block or a stage: its layers' counts added up, and its last output's shape."""
+class GroupStats(NamedTuple):
+    """A block or a stage: its layers' costs added up, and its last output's shape."""
 
     name: str
     kind: str
     stage: str
     output_shape: Shape
     layers: int
-    counts: Counts
+    counts: Cost
 
 
 @dataclass(frozen=True)
 class Analysis:
+    """The figures of one Graph. ``layers`` are its nodes, each with its output shape and cost."""
+
     name: str
     title: str
     input_shape: Shape
     output_shape: Shape
-    layers: tuple[LayerStats, ...]
+    layers: tuple[Node, ...]
     blocks: tuple[GroupStats, ...]
     stages: tuple[GroupStats, ...]
-    total: Counts
+    total: Cost
     peak_activation_bytes: int
     output_kind: str  # 'probabilities', 'logits' or 'features' (see Graph.output_kind)
     # (name, layer, shape) of every output: one, or one per stage end with features_only
@@ -100,53 +64,21 @@ class Analysis:
 
 
 def analyze(graph: Graph) -> Analysis:
-    """Per-layer, per-block, per-stage and total figures for ``graph``.
-
-    Shapes and costs were worked out once per node while the Graph was built; this adds
-    them up.
-    """
-    sizes: dict[str, int] = {}  # values in each output, by reference
-    layers = []
-    for node in graph.nodes:
-        written = [math.prod(shape) for shape in node.outputs]
-        sizes.update(
-            zip(
-                [node.name]
-                if len(written) == 1
-                else [f"{node.name}:{i}" for i in range(len(written))],
-                written,
-                strict=True,
-            )
-        )
-        read = sum(sizes[ref] for ref in node.inputs)
-        params = node.cost.trainable + node.cost.non_trainable
-        layers.append(
-            LayerStats(
-                node.name,
-                node.op,
-                node.block,
-                node.stage,
-                node.outputs[0],
-                Counts(
-                    node.cost.trainable,
-                    node.cost.non_trainable,
-                    node.cost.macs,
-                    sum(written) * BYTES_PER_VALUE,
-                    0 if node.op == "input" else read + sum(written) + params,
-                ),
-            )
-        )
+    """Per-layer, per-block, per-stage and total figures for ``graph``."""
+    nodes = graph.nodes
     kinds = {block.name: block.type for block in graph.blocks}
+    blocks = _groups(nodes, attrgetter("block"), kinds.__getitem__)
+    stages = _groups(nodes, attrgetter("stage"), lambda name: "stage")
     return Analysis(
         name=graph.name,
         title=graph.title,
         input_shape=graph.input_shape,
-        output_shape=layers[-1].output_shape,
-        layers=tuple(layers),
-        blocks=_group(layers, lambda layer: layer.block, kinds.__getitem__),
-        stages=_group(layers, lambda layer: layer.stage, lambda name: "stage"),
-        total=_sum(layers),
-        peak_activation_bytes=_peak_memory(graph, layers),
+        output_shape=nodes[-1].outputs[0],
+        layers=nodes,
+        blocks=blocks,
+        stages=stages,
+        total=_sum(stage.counts for stage in stages),
+        peak_activation_bytes=_peak_memory(graph),
         output_kind=graph.output_kind,
         outputs=tuple(
             (name, ref, graph.node(split_ref(ref)[0]).outputs[split_ref(ref)[1]])
@@ -155,58 +87,63 @@ def analyze(graph: Graph) -> Analysis:
     )
 
 
-def _sum(layers: Sequence[LayerStats]) -> Counts:
+def _sum(costs: Iterable[Cost]) -> Cost:
     trainable = non_trainable = macs = memory = access = 0
-    for layer in layers:
-        counts = layer.counts
-        trainable += counts.trainable
-        non_trainable += counts.non_trainable
-        macs += counts.macs
-        memory += counts.activation_bytes
-        access += counts.memory_access
-    return Counts(trainable, non_trainable, macs, memory, access)
+    for cost in costs:
+        trainable += cost[0]
+        non_trainable += cost[1]
+        macs += cost[2]
+        memory += cost[3]
+        access += cost[4]
+    return Cost(trainable, non_trainable, macs, memory, access)
 
 
-def _group(
-    layers: Sequence[LayerStats],
-    key: Callable[[LayerStats], str],
-    kind: Callable[[str], str],
+def _groups(
+    nodes: tuple[Node, ...], key: Callable[[Node], str], kind: Callable[[str], str]
 ) -> tuple[GroupStats, ...]:
-    groups: dict[str, list[LayerStats]] = {}
-    for layer in layers:
-        groups.setdefault(key(layer), []).append(layer)
+    """Nodes grouped by ``key`` (block or stage), in order of first appearance."""
+    members: dict[str, list[Node]] = {}
+    for node in nodes:
+        name = key(node)
+        group = members.get(name)
+        if group is None:
+            members[name] = [node]
+        else:
+            group.append(node)
     return tuple(
         GroupStats(
             name,
             kind(name),
-            members[0].stage,
-            members[-1].output_shape,
-            len(members),
-            _sum(members),
+            group[0].stage,
+            group[-1].outputs[0],
+            len(group),
+            _sum(node.cost for node in group),
         )
-        for name, members in groups.items()
+        for name, group in members.items()
     )
 
 
-def _peak_memory(graph: Graph, layers: Sequence[LayerStats]) -> int:
+def _peak_memory(graph: Graph) -> int:
     """Largest sum of live activations while running the layers one after another.
 
     A layer's output lives from the step that makes it until its last consumer has run;
     the outputs live to the end.
     """
-    last_use = {node.name: index for index, node in enumerate(graph.nodes)}
-    for index, node in enumerate(graph.nodes):
+    nodes = graph.nodes
+    last_use = {node.name: index for index, node in enumerate(nodes)}
+    for index, node in enumerate(nodes):
         for ref in node.inputs:
-            last_use[split_ref(ref)[0]] = index
+            last_use[ref.partition(":")[0]] = index
     for _, ref in graph.outputs:
-        last_use[split_ref(ref)[0]] = len(graph.nodes)
+        last_use[ref.partition(":")[0]] = len(nodes)
     frees: dict[int, int] = {}
     live = peak = 0
-    for index, layer in enumerate(layers):
-        live += layer.counts.activation_bytes
-        peak = max(peak, live)
-        frees[last_use[layer.name]] = (
-            frees.get(last_use[layer.name], 0) + layer.counts.activation_bytes
-        )
+    for index, node in enumerate(nodes):
+        memory = node.cost[3]
+        live += memory
+        if live > peak:
+            peak = live
+        end = last_use[node.name]
+        frees[end] = frees.get(end, 0) + memory
         live -= frees.pop(index, 0)
     return peak

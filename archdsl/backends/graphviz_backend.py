@@ -129,7 +129,7 @@ def layer_diagram(
         target = dot if block.type == "input" else _cluster(block)
         for node in members[block.name]:
             layer = layers[node.name]
-            attrs = {"label": layer_label(node, layer.output_shape, layer.counts.params)}
+            attrs = {"label": layer_label(node, layer.output_shape, layer.cost.params)}
             if node.op in MERGE_OPS:
                 attrs.update(shape="ellipse", fillcolor=MERGE_OPS[node.op])
             target.node(node.name, **attrs)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from archdsl.errors import Location, SpecError, SpecWarning
-from archdsl.ir.graph import Block, Node, Shape
-from archdsl.ir.ops import OPS, Cost, ShapeError
+from archdsl.ir.graph import BYTES_PER_VALUE, Block, Cost, Node, Shape
+from archdsl.ir.ops import OPS, ShapeError
 from archdsl.ir.rounding import make_divisible
 from archdsl.spec.document import Document, Path
 from archdsl.spec.limits import Limits
@@ -26,7 +27,7 @@ class GraphBuilder:
     blocks: list[Block] = field(default_factory=list)
     shapes: dict[str, Shape] = field(default_factory=dict)
     # Where each layer and block name was made: a clash names both places.
-    names: dict[str, tuple[str, Location]] = field(default_factory=dict)
+    names: dict[str, tuple[str, Callable[[], Location]]] = field(default_factory=dict)
     block_names: dict[str, tuple[str, Location]] = field(default_factory=dict)
     params: int = 0
     macs: int = 0
@@ -40,24 +41,26 @@ class GraphBuilder:
         inputs: tuple[str, ...],
         block: str,
         stage: str,
-        where: Location,
+        where: Callable[[], Location],
     ) -> list[str]:
         """Append a node; return references to its outputs.
 
         The op table gives its output shapes and cost here, once; the node keeps them.
         Shapes, channel, parameter and MAC limits are checked node by node, so an oversized
         spec stops at the block that makes it too large, before the rest is built.
+        ``where`` locates the node in the spec; it is called only to report an error.
         """
         if name in self.names:
-            other, first = self.names[name]
+            other, first_where = self.names[name]
+            first = first_where()
             raise SpecError(
-                where,
+                where(),
                 f"block '{block}' makes a layer named '{name}', as block '{other}' at"
                 f" line {first.line}, column {first.col} does; give one of them another name",
             )
         if len(self.nodes) >= self.limits.layers:
             raise SpecError(
-                where,
+                where(),
                 f"network too large: more than {self.limits.layers:,} layers (raise it with --max-layers)",
             )
         shapes = [self.shapes[ref] for ref in inputs]
@@ -65,15 +68,26 @@ class GraphBuilder:
         try:
             outputs = definition.shapes(attrs, shapes)
         except ShapeError as exc:
-            raise SpecError(where, f"{block}: {exc}") from None
+            raise SpecError(where(), f"{block}: {exc}") from None
         if outputs[0] and outputs[0][-1] > self.limits.channels:
             raise SpecError(
-                where,
+                where(),
                 f"{block}: {outputs[0][-1]:,} channels is more than the limit of {self.limits.channels:,}"
                 " (raise it with --max-channels)",
             )
-        cost = definition.cost(attrs, shapes, outputs[0])
-        self._count(cost, block, where)
+        trainable, non_trainable, macs = definition.cost(attrs, shapes, outputs[0])[:3]
+        written = sum(map(math.prod, outputs))
+        # ShuffleNetV2's memory access cost: inputs read + outputs written + weights
+        access = (
+            0
+            if op == "input"
+            else sum(map(math.prod, shapes)) + written + trainable + non_trainable
+        )
+        cost = Cost(trainable, non_trainable, macs, written * BYTES_PER_VALUE, access)
+        self.params += trainable + non_trainable
+        self.macs += macs
+        if self.params > self.limits.params or self.macs > self.limits.macs:
+            self._too_large(block, where())
         self.nodes.append(Node(name, op, attrs, inputs, block, stage, tuple(outputs), cost))
         self.names[name] = (block, where)
         if len(outputs) == 1:
@@ -98,9 +112,7 @@ class GraphBuilder:
             )
         self.block_names[name] = (what, where)
 
-    def _count(self, cost: Cost, block: str, where: Location) -> None:
-        self.params += cost.trainable + cost.non_trainable
-        self.macs += cost.macs
+    def _too_large(self, block: str, where: Location) -> None:
         for total, limit, what, flag in (
             (self.params, self.limits.params, "parameters", "--max-params"),
             (self.macs, self.limits.macs, "MACs", "--max-macs"),
@@ -152,6 +164,11 @@ def block_defaults(block_type: str) -> dict[str, Any]:
     return result
 
 
+def knob_values(block_type: str, settings: Settings, args: Mapping[str, Any]) -> dict[str, Any]:
+    """Every knob a block reads: its own value, else the spec's default, else the schema's."""
+    return {**block_defaults(block_type), **settings.defaults, **args}
+
+
 @cache
 def _bn_defaults() -> dict[str, float]:
     options = schema()["$defs"]["bn_options"]["properties"]
@@ -171,18 +188,13 @@ class BlockContext:
     args: Mapping[str, Any]
     path: Path
     stride: int
+    values: Mapping[str, Any]  # knob_values(): the block's knobs over the defaults
     stage_index: int | None = None  # 0-based among all stage blocks; None outside the stages
     knobs: dict[str, Any] = field(default_factory=dict)
 
     def knob(self, name: str) -> Any:
         """The block's value for ``name``, else the spec's defaults, else the schema's."""
-        if name == "stride":
-            return self.stride
-        if name in self.args:
-            return self.args[name]
-        if name in self.settings.defaults:
-            return self.settings.defaults[name]
-        return block_defaults(self.type).get(name)
+        return self.stride if name == "stride" else self.values.get(name)
 
     def where(self, knob: str | None = None) -> Location:
         if knob and knob in self.args:
@@ -201,10 +213,11 @@ class BlockContext:
     def add(self, op: str, role: str | None, inputs: list[str], **attrs: Any) -> list[str]:
         """Add one node named ``BLOCK_role`` (or ``BLOCK`` when role is None)."""
         name = f"{self.name}_{role}" if role else self.name
-        return self.graph.add(name, op, attrs, tuple(inputs), self.name, self.stage, self.where())
+        return self.graph.add(name, op, attrs, tuple(inputs), self.name, self.stage, self.where)
 
     def one(self, op: str, role: str | None, inputs: list[str], **attrs: Any) -> str:
-        return self.add(op, role, inputs, **attrs)[0]
+        name = f"{self.name}_{role}" if role else self.name
+        return self.graph.add(name, op, attrs, tuple(inputs), self.name, self.stage, self.where)[0]
 
     def conv(
         self,
@@ -285,12 +298,15 @@ class BlockContext:
 
     def bn(self, role: str, x: str) -> str:
         """BatchNorm with the block's settings merged over the spec's defaults (none for bn: false)."""
-        if self.knob("bn") is False:
+        setting = self.values.get("bn")
+        if setting is False:
             return x
-        options = dict(_bn_defaults())
-        for setting in (self.settings.defaults.get("bn"), self.knob("bn")):
-            if isinstance(setting, dict):
-                options.update(setting)
+        spec = self.settings.defaults.get("bn")
+        options = {
+            **_bn_defaults(),
+            **(spec if isinstance(spec, dict) else {}),
+            **(setting if isinstance(setting, dict) else {}),
+        }
         return self.one(
             "batch_norm",
             role,

@@ -12,7 +12,7 @@ from typing import Any
 
 from archdsl.errors import SpecError, SpecWarning
 from archdsl.ir.blocks import LOWERINGS, SHORTHAND_KNOB
-from archdsl.ir.builder import BlockContext, GraphBuilder, Settings
+from archdsl.ir.builder import BlockContext, GraphBuilder, Settings, knob_values
 from archdsl.ir.graph import Block, Graph
 from archdsl.ir.lint import CONVOLUTIONS, block_warnings
 from archdsl.spec.document import Document
@@ -45,7 +45,13 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
             f" {limits.input_pixels:,} (raise it with --max-input-pixels)",
         )
     x = graph.add(
-        "input", "input", {"shape": input_shape}, (), "input", "input", doc.locate(("input",))
+        "input",
+        "input",
+        {"shape": input_shape},
+        (),
+        "input",
+        "input",
+        lambda: doc.locate(("input",)),
     )[0]
     graph.blocks.append(Block("input", "input", "input", {"shape": input_shape}, (), x, ("input",)))
     graph.claim_block("input", "input", doc.locate(("input",)))
@@ -128,6 +134,7 @@ def _expand_entry(
     path = (section, index, block_type)
     stage = f"s{index + 1}" if section == "stages" else section
     base = args.get("name") or default_name
+    values = knob_values(block_type, settings, args)
     repeats = _repeats(entry, section, settings.depth)
     for repeat in range(repeats):
         numbered = section == "stages" or repeats > 1
@@ -139,7 +146,7 @@ def _expand_entry(
             else None
         )
         context = BlockContext(
-            graph, settings, doc, block_type, name, stage, args, path, stride, stage_index
+            graph, settings, doc, block_type, name, stage, args, path, stride, values, stage_index
         )
         what = block_type if "name" in args else f"{block_type} (default name)"
         graph.claim_block(name, what, context.where())

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from archdsl.analysis.analyze import Analysis, GroupStats, LayerStats
+from archdsl.analysis.analyze import Analysis, GroupStats
+from archdsl.ir.graph import Node
 from archdsl.latency.predict import Prediction
 from archdsl.latency.table import Identity
 
@@ -22,10 +23,10 @@ class Latency:
     identity: Identity
     table: Path | None
 
-    def layer_ms(self, layer: LayerStats) -> float:
+    def layer_ms(self, layer: Node) -> float:
         return self.prediction.layers.get(layer.name, 0.0)
 
-    def fused_into(self, layer: LayerStats) -> str | None:
+    def fused_into(self, layer: Node) -> str | None:
         return self.prediction.fused_into.get(layer.name)
 
     def group_ms(self, analysis: Analysis, group: GroupStats) -> float:

@@ -7,13 +7,14 @@ import io
 import json
 from typing import TYPE_CHECKING, Any
 
-from archdsl.analysis.analyze import Analysis, Counts, GroupStats, LayerStats
+from archdsl.analysis.analyze import Analysis, GroupStats
+from archdsl.ir.graph import Cost, Node
 
 if TYPE_CHECKING:
     from archdsl.report.latency import Latency
 
 
-def _counts(counts: Counts) -> dict[str, int]:
+def _counts(counts: Cost) -> dict[str, int]:
     return {
         "params": counts.params,
         "trainable": counts.trainable,
@@ -41,14 +42,14 @@ def group_record(
     return record
 
 
-def layer_record(layer: LayerStats, latency: Latency | None = None) -> dict[str, Any]:
+def layer_record(layer: Node, latency: Latency | None = None) -> dict[str, Any]:
     record = {
         "name": layer.name,
         "op": layer.op,
         "block": layer.block,
         "stage": layer.stage,
         "output_shape": list(layer.output_shape),
-        **_counts(layer.counts),
+        **_counts(layer.cost),
     }
     if latency is not None:
         record["latency_ms"] = round(latency.layer_ms(layer), 6)

@@ -6,7 +6,8 @@ import textwrap
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from archdsl.analysis.analyze import Analysis, Counts, GroupStats, LayerStats
+from archdsl.analysis.analyze import Analysis, GroupStats
+from archdsl.ir.graph import Cost, Node
 
 if TYPE_CHECKING:
     from archdsl.report.latency import Latency
@@ -20,12 +21,12 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 def _rows(
     analysis: Analysis, level: str, latency: Latency | None = None
-) -> list[tuple[str, str, str, Counts, str, str]]:
+) -> list[tuple[str, str, str, Cost, str, str]]:
     """(name, kind, shape, counts, stage, ms) for each block or layer, in graph order;
     ms is '' without a latency prediction."""
     if level == "layer":
         return [
-            (y.name, y.op, shape_text(y.output_shape), y.counts, y.stage, _layer_ms(y, latency))
+            (y.name, y.op, shape_text(y.output_shape), y.cost, y.stage, _layer_ms(y, latency))
             for y in analysis.layers
         ]
     return [
@@ -60,7 +61,7 @@ def output_text(analysis: Analysis) -> str:
     return f"output {shape_text(analysis.output_shape)} ({note})"
 
 
-def _layer_ms(layer: LayerStats, latency: Latency | None) -> str:
+def _layer_ms(layer: Node, latency: Latency | None) -> str:
     if latency is None:
         return ""
     return "fused" if latency.fused_into(layer) else f"{latency.layer_ms(layer):.3f}"
