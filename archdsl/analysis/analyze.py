@@ -8,9 +8,8 @@ non-trainable); MACs are those of Conv2D, DepthwiseConv2D and Dense, as the pape
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import NamedTuple
 
 from archdsl.ir.graph import BYTES_PER_VALUE, Cost, Graph, Node, Shape, split_ref
@@ -66,9 +65,21 @@ class Analysis:
 def analyze(graph: Graph) -> Analysis:
     """Per-layer, per-block, per-stage and total figures for ``graph``."""
     nodes = graph.nodes
-    kinds = {block.name: block.type for block in graph.blocks}
-    blocks = _groups(nodes, attrgetter("block"), kinds.__getitem__)
-    stages = _groups(nodes, attrgetter("stage"), lambda name: "stage")
+    blocks = _blocks(graph)
+    stages: dict[str, list[GroupStats]] = {}
+    for block in blocks:
+        stages.setdefault(block.stage, []).append(block)
+    stage_stats = tuple(
+        GroupStats(
+            name,
+            "stage",
+            name,
+            members[-1].output_shape,
+            sum(member.layers for member in members),
+            _sum(member.counts for member in members),
+        )
+        for name, members in stages.items()
+    )
     return Analysis(
         name=graph.name,
         title=graph.title,
@@ -76,8 +87,8 @@ def analyze(graph: Graph) -> Analysis:
         output_shape=nodes[-1].outputs[0],
         layers=nodes,
         blocks=blocks,
-        stages=stages,
-        total=_sum(stage.counts for stage in stages),
+        stages=stage_stats,
+        total=_sum(stage.counts for stage in stage_stats),
         peak_activation_bytes=_peak_memory(graph),
         output_kind=graph.output_kind,
         outputs=tuple(
@@ -98,29 +109,31 @@ def _sum(costs: Iterable[Cost]) -> Cost:
     return Cost(trainable, non_trainable, macs, memory, access)
 
 
-def _groups(
-    nodes: tuple[Node, ...], key: Callable[[Node], str], kind: Callable[[str], str]
-) -> tuple[GroupStats, ...]:
-    """Nodes grouped by ``key`` (block or stage), in order of first appearance."""
-    members: dict[str, list[Node]] = {}
-    for node in nodes:
-        name = key(node)
-        group = members.get(name)
-        if group is None:
-            members[name] = [node]
-        else:
-            group.append(node)
-    return tuple(
-        GroupStats(
-            name,
-            kind(name),
-            group[0].stage,
-            group[-1].outputs[0],
-            len(group),
-            _sum(node.cost for node in group),
+def _blocks(graph: Graph) -> tuple[GroupStats, ...]:
+    """Each block's nodes added up, in one pass: expansion adds a block's nodes one after
+    another, so a block ends where the next node's block differs."""
+    kinds = {block.name: block.type for block in graph.blocks}
+    result: list[GroupStats] = []
+    nodes = graph.nodes
+    start = 0
+    for end in range(1, len(nodes) + 1):
+        if end < len(nodes) and nodes[end].block == nodes[start].block:
+            continue
+        first, last = nodes[start], nodes[end - 1]
+        result.append(
+            GroupStats(
+                first.block,
+                kinds[first.block],
+                first.stage,
+                last.outputs[0],
+                end - start,
+                _sum(node.cost for node in nodes[start:end]),
+            )
         )
-        for name, group in members.items()
-    )
+        start = end
+    if len(result) != len(kinds):  # a block's nodes came in two or more runs
+        raise ValueError(f"graph {graph.name}: the nodes of a block are not consecutive")
+    return tuple(result)
 
 
 def _peak_memory(graph: Graph) -> int:
@@ -130,7 +143,7 @@ def _peak_memory(graph: Graph) -> int:
     the outputs live to the end.
     """
     nodes = graph.nodes
-    last_use = {node.name: index for index, node in enumerate(nodes)}
+    last_use: dict[str, int] = {}
     for index, node in enumerate(nodes):
         for ref in node.inputs:
             last_use[ref.partition(":")[0]] = index
@@ -143,7 +156,7 @@ def _peak_memory(graph: Graph) -> int:
         live += memory
         if live > peak:
             peak = live
-        end = last_use[node.name]
+        end = last_use.get(node.name, index)
         frees[end] = frees.get(end, 0) + memory
         live -= frees.pop(index, 0)
     return peak

@@ -63,7 +63,7 @@ class GraphBuilder:
                 where(),
                 f"network too large: more than {self.limits.layers:,} layers (raise it with --max-layers)",
             )
-        shapes = [self.shapes[ref] for ref in inputs]
+        shapes = list(map(self.shapes.__getitem__, inputs))
         definition = OPS[op]
         try:
             outputs = definition.shapes(attrs, shapes)
