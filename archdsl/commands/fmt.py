@@ -54,7 +54,6 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from archdsl.compile import compile_document
     from archdsl.spec import convert
     from archdsl.spec.modeline import has_modeline
     from archdsl.spec.source import load_document, resolve
@@ -79,12 +78,12 @@ def run(args: argparse.Namespace) -> int:
         )
     target = args.to or (convert.format_of(args.output) if args.output else convert.format_of(path))
     doc = load_document(path, limits)
-    graph = compile_document(doc, limits=limits)
+    graph = _check(doc, limits)
     check_file = f"{os.path.splitext(path)[0]}.{target}"
     destination = args.output or (check_file if args.write else None)
     text = convert.write(doc, target, destination)
     again = convert.parse(text, check_file, limits)
-    if again.data != doc.data or compile_document(again, limits=limits) != graph:
+    if again.data != doc.data or _check(again, limits) != graph:
         raise SpecError(
             None,
             f"fmt produced {target} text that does not compile to the same graph as {path}"
@@ -102,6 +101,22 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _check(doc, limits) -> object:
+    """What ``doc`` compiles to: a spec's Graph, or a search space's fingerprint (a space is
+    checked as `archdsl space` checks it: every option of every choice)."""
+    from archdsl.compile import compile_document
+    from archdsl.space.choices import is_space_data
+
+    if is_space_data(doc.data):
+        from archdsl.space.load import check_space
+        from archdsl.space.space import read_space
+
+        space = read_space(doc)
+        check_space(space, limits)
+        return space.fingerprint
+    return compile_document(doc, limits=limits)
 
 
 def _holds(path: str, text: str) -> bool:

@@ -41,6 +41,23 @@ def is_choice(node: Any) -> bool:
     return isinstance(node, dict) and bool(MARKERS & node.keys())
 
 
+def is_space_data(data: Any) -> bool:
+    """Whether a document is a search space: it has an ``ops`` table or a choice."""
+    if isinstance(data, dict) and "ops" in data:
+        return True
+    return _holds_choice(data)
+
+
+def _holds_choice(node: Any) -> bool:
+    if is_choice(node):
+        return True
+    if isinstance(node, dict):
+        return any(_holds_choice(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_holds_choice(value) for value in node)
+    return False
+
+
 def read_choice(
     doc: Document, node: dict[str, Any], path: Path, name: str, knob: str, divisor: int
 ) -> Choice:

@@ -17,6 +17,7 @@ from typing import Any
 
 from archdsl.errors import Location, SpecError
 from archdsl.space.choices import Choice, is_choice, read_choice
+from archdsl.spec.canonical import knob_order
 from archdsl.spec.document import Document, Path
 from archdsl.spec.schema import BLOCK_SECTIONS, block_knobs, block_types
 
@@ -168,7 +169,25 @@ def read_space(doc: Document) -> Space:
         raise SpecError(
             doc.locate(()), "an empty space: no choices (write a value as {choice: [a, b]})"
         )
-    return Space(doc, tuple(choices), ops, blocks)
+    return Space(doc, _in_knob_order(choices), ops, blocks)
+
+
+def _in_knob_order(choices: list[Choice]) -> tuple[Choice, ...]:
+    """The choices of each stage in the papers' column order (op, filters, kernel, ...), so
+    that a space draws the same candidates from a seed however its file orders the knobs."""
+    order = [*knob_order("block"), *(k for kind in block_types() for k in block_knobs(kind))]
+    rank = {knob: order.index(knob) for knob in order}
+    first: dict[int | None, int] = {}
+    for index, choice in enumerate(choices):
+        first.setdefault(choice.block, index)
+
+    def key(item: tuple[int, Choice]) -> tuple[int, int, int]:
+        index, choice = item
+        if choice.block is None:
+            return (index, 0, 0)
+        return (first[choice.block], rank.get(choice.knob, len(order)), index)
+
+    return tuple(choice for _, choice in sorted(enumerate(choices), key=key))
 
 
 def _divisor(data: dict[str, Any]) -> int:

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from archdsl.space.choices import is_choice
 from archdsl.spec.dsl_syntax import SHORT_KNOBS
 from archdsl.spec.schema import BLOCK_SECTIONS, block_knobs, block_types, schema
 
 
 def canonical(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` with every mapping reordered canonically (values are unchanged)."""
+    """``data`` with every mapping reordered canonically (values are unchanged).
+
+    A search space's ``ops`` table comes before the block lists that name its ops."""
     top = list(schema()["properties"])
+    top.insert(top.index("stem"), "ops")
     result = {}
     for key in _ordered(data, top):
         value = data[key]
@@ -28,6 +32,8 @@ def canonical(data: dict[str, Any]) -> dict[str, Any]:
             value = {k: _bn(k, value[k]) for k in _ordered(value, order)}
         elif key in BLOCK_SECTIONS and isinstance(value, list):
             value = [_block(block) for block in value]
+        elif key == "ops" and isinstance(value, dict):
+            value = {name: _block(block) for name, block in value.items()}
         result[key] = value
     return result
 
@@ -43,7 +49,7 @@ def param_order(params: dict[str, Any]) -> list[str]:
 
 
 def is_select(value: Any) -> bool:
-    return isinstance(value, dict)
+    return isinstance(value, dict) and not is_choice(value)
 
 
 def select_group(value: dict[str, Any]) -> tuple:
@@ -52,6 +58,8 @@ def select_group(value: dict[str, Any]) -> tuple:
 
 
 def knob_order(block_type: str) -> list[str]:
+    if block_type == "block":  # a space's searched block: its op first
+        return ["op", *SHORT_KNOBS.values()]
     known = block_knobs(block_type) if block_type in block_types() else []
     short = [knob for knob in SHORT_KNOBS.values() if knob in known]
     rest = [knob for knob in known if knob not in short and knob != "name"]

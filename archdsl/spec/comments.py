@@ -1,7 +1,8 @@
 """Comments of a spec, attached to the statements they belong to, so `fmt` keeps them.
 
 Neither front end keeps comments in the document. `fmt` finds them in the source text
-and attaches each to an *anchor*: a top-level entry, a param, a default or a block. A
+and attaches each to an *anchor*: a top-level entry, a param, a default, a search space's
+op or a block. A
 comment alone on its line leads the next anchor; a comment after code trails the anchor
 on its line (the block there, else the outermost entry). The writers print each anchor's
 comments beside it, which works across formats: a YAML comment lands on the same block
@@ -57,7 +58,7 @@ def anchors(doc: Document) -> list[tuple[Path, Location]]:
     found: list[tuple[Path, Location]] = []
     for key, value in data.items():
         found.append(((key,), doc.locate((key,), key=True)))
-        if key in ("params", "defaults") and isinstance(value, dict):
+        if key in ("params", "defaults", "ops") and isinstance(value, dict):
             found += [((key, name), doc.locate((key, name), key=True)) for name in value]
         if key in BLOCK_SECTIONS and isinstance(value, list):
             found += [((key, i), doc.locate((key, i))) for i in range(len(value))]
@@ -83,7 +84,7 @@ def attach(doc: Document, comments: list[Comment]) -> Comments:
 
 def _trailing_anchor(spots: list[tuple[Path, Location]], comment: Comment) -> Path | None:
     same_line = [path for path, at in spots if at.line == comment.line]
-    blocks = [path for path in same_line if path[0] in BLOCK_SECTIONS and len(path) == 2]
+    blocks = [path for path in same_line if path[0] in (*BLOCK_SECTIONS, "ops") and len(path) == 2]
     if blocks:
         return blocks[0]
     if same_line:

@@ -221,11 +221,27 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str, parsed: int) -> Sp
     else:  # UnexpectedEOF
         found, expected = "end of file", exc.expected
         line, col = _end_position(text[:parsed])
+    if isinstance(exc, UnexpectedToken) and exc.token.type == "RBRACE" and expected == {"BAR"}:
+        return _one_in_braces(text, file, exc.token.start_pos)
     wanted = describe_expected(expected)
     if expected == {"NAME"} and text[: _offset(text, line, col)].rstrip().endswith("|"):
         wanted = "a block type after '|'"
     message = f"unexpected {found}; expected {wanted}"
     return SpecError(Location(file, line, col), message, source_excerpt(text, line, col))
+
+
+def _one_in_braces(text: str, file: str, end: int) -> SpecError:
+    """`{0.001}`: one value in braces is neither a mapping nor a choice."""
+    start = text.rfind("{", 0, end) + 1
+    start += len(text[start:end]) - len(text[start:end].lstrip())
+    line, col = _position(text, start)
+    value = clip(text[start:end].strip())
+    return SpecError(
+        Location(file, line, col),
+        f"unexpected {value!r} alone in braces: a mapping is {{key=value ...}},"
+        " a choice {a|b} lists two options at least",
+        source_excerpt(text, line, col),
+    )
 
 
 def _offset(text: str, line: int, col: int) -> int:
@@ -239,6 +255,16 @@ def _describe_token(token: Token) -> str:
     if token.type in ("_SEP", "_CONT"):
         return "end of line"
     return repr(clip(str(token)))
+
+
+def _known_knobs(type_name: str) -> list[str] | None:
+    """The knobs a block type takes; a space's searched ``block`` takes its op and the
+    knobs of every block type (the space checks which ones its ops take)."""
+    if type_name in block_types():
+        return block_knobs(type_name)
+    if type_name == "block":
+        return ["op", *dict.fromkeys(knob for kind in block_types() for knob in block_knobs(kind))]
+    return None
 
 
 def _end_position(text: str) -> tuple[int, int]:
@@ -391,6 +417,25 @@ class _Builder:
         self.put(path, self.at(keyword), start)
         self.data["defaults"] = self.knobs(args, path, known, "defaults")
 
+    def ops(self, children: list[Any]) -> None:
+        """A space's op table: each row names an op and the block it stands for."""
+        keyword, *rows = children
+        self.once("ops", keyword)
+        first = rows[0].children[0]
+        self.put(("ops",), self.at(keyword), self.at(first))
+        table: dict[str, Any] = {}
+        for row in rows:
+            name, tree = row.children
+            path: Path = ("ops", str(name))
+            if str(name) in table:
+                first_at = self.keys[path]
+                raise SpecError(
+                    self.at(name), f"op '{clip(name)}' given twice (first at line {first_at.line})"
+                )
+            table[str(name)] = self.block(tree, path)
+            self.keys[path] = self.at(name)
+        self.data["ops"] = table
+
     # Sections and blocks.
 
     def section(self, children: list[Any]) -> None:
@@ -407,12 +452,10 @@ class _Builder:
         type_name = str(kind)
         if type_name in STATEMENTS:
             raise self.statement_as_block(kind, path[0])
-        self.check_spaced_short(
-            args, block_knobs(type_name) if type_name in block_types() else None
-        )
+        self.check_spaced_short(args, _known_knobs(type_name))
         self.put(path, None, self.at(kind))
         inner: Path = (*path, type_name)
-        known = block_knobs(type_name) if type_name in block_types() else None
+        known = _known_knobs(type_name)
         short_form = self.short_form(type_name, args, known)
         if short_form is not None:
             token = short_form.children[0]
@@ -500,6 +543,9 @@ class _Builder:
             if arg.data == "short":
                 key, shift, value = self.short(token)
                 key_at, value_at = self.at(token), self.at(token, shift)
+            elif arg.data == "shortchoice":
+                prefix = "se" if token.startswith("se") else token[0]
+                key, key_at = SHORT_KNOBS[prefix], self.at(token)
             elif arg.data == "keyvalue":
                 key = KEY_ALIASES.get(str(token), str(token))
                 key_at, value_at = self.at(token), None
@@ -534,6 +580,8 @@ class _Builder:
                 )
             if arg.data == "keyvalue":
                 result[key] = self.value(arg.children[2], child, key_at, len(path))
+            elif arg.data == "shortchoice":
+                result[key] = self.choice(arg.children, child, key_at, len(prefix))
             else:
                 result[key] = value
                 self.put(child, key_at, value_at)
@@ -561,6 +609,8 @@ class _Builder:
         if isinstance(node, Token):
             self.put(path, key_at, self.at(node))
             return self.scalar(node)
+        if node.data == "choice":
+            return self.choice(node.children, path, key_at, 0)
         brace = node.children[0]
         self.put(path, key_at, self.at(brace))
         result: dict[str, Any] = {}
@@ -570,6 +620,28 @@ class _Builder:
             if str(name) in result:
                 raise SpecError(self.at(name), f"'{clip(name)}' given twice in this {{...}}")
             result[str(name)] = self.value(inner, child, self.at(name), depth + 1)
+        return result
+
+    def choice(self, children: list[Token], path: Path, key_at: Location, shift: int) -> Any:
+        """A choice as the YAML spells it: ``{choice: [...]}``, or relative to a base,
+        ``{of: N, times: [...]}`` (24x{...}) and ``{of: N, plus: [...]}`` (2+{...}).
+        ``shift`` is where the base starts in the opening token (after a short knob)."""
+        opener, *rest = children
+        options = [token for token in rest if token.type not in ("BAR", "RBRACE")]
+        text = str(opener)[shift:-1]
+        self.put(path, key_at, self.at(opener))
+        result: dict[str, Any] = {}
+        listed = "choice"
+        if text:
+            listed = "times" if text.endswith("x") else "plus"
+            result["of"] = int(text[:-1])
+            self.put((*path, "of"), self.at(opener, shift), self.at(opener, shift))
+        self.put((*path, listed), self.at(opener), self.at(opener, len(str(opener)) - 1))
+        values = []
+        for index, token in enumerate(options):
+            self.put((*path, listed, index), None, self.at(token))
+            values.append(int(token) if token.type == "SIGNED" else self.scalar(token))
+        result[listed] = values
         return result
 
     def scalar(self, token: Token) -> Any:

@@ -31,7 +31,7 @@ REF_RE = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*\Z")
 FRACTION_RE = re.compile(r"[0-9]+/[0-9]+\Z")
 KEYWORDS = ("true", "false", "null")
 # Words that start a statement at column 1.
-STATEMENTS = ("model", "input", "params", "select", "defaults", "stem", "stages", "head")
+STATEMENTS = ("model", "input", "params", "select", "defaults", "ops", "stem", "stages", "head")
 
 _TERMINALS = {
     "NAME": "a name",
@@ -46,11 +46,15 @@ _TERMINALS = {
     "$END": "end of file",
     "SECTION": "'stem', 'stages' or 'head'",
     "X": "'x' (as in 224x224x3)",
+    "SIGNED": "a signed integer such as +1",
+    "SHORT_CHOICE": "a short knob's choice such as k{3|5}",
+    "RELATIVE": "a relative choice such as 24x{0.75|1.0} or 2+{-1|0|+1}",
+    "BAR": "'|'",
 }
-_STATEMENTS = {"MODEL", "INPUT", "PARAMS", "SELECT", "DEFAULTS", "SECTION"}
+_STATEMENTS = {"MODEL", "INPUT", "PARAMS", "SELECT", "DEFAULTS", "OPS", "SECTION"}
 _VALUES = {"INT", "FLOAT", "REF", "STRING", "FRACTION", "NAME"}
 _GROUPS = {
-    "STATEMENT": "a statement (model, input, params, select, defaults, stem, stages or head)",
+    "STATEMENT": "a statement (model, input, params, select, defaults, ops, stem, stages or head)",
     "VALUE": 'a value (number, name, $param or "string")',
     "KNOB": "a knob (c32, k3, noskip, key=value)",
 }
@@ -83,7 +87,7 @@ def describe_expected(names: Iterable[str]) -> str:
     if names >= _STATEMENTS:
         names = (names - _STATEMENTS) | {"STATEMENT"}
     if names >= _VALUES:
-        names = (names - _VALUES) | {"VALUE"}
+        names = (names - _VALUES - {"RELATIVE"}) | {"VALUE"}
     if {"SHORT", "VALUE"} <= names:
         names = (names - {"SHORT", "VALUE", "EQ"}) | {"KNOB"}
     words = sorted(_describe(name) for name in names)

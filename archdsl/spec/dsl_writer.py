@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from archdsl.space.choices import is_choice
 from archdsl.spec.canonical import canonical, is_select, param_order, select_group
 from archdsl.spec.comments import Comments, Line, render
 from archdsl.spec.document import Path
@@ -62,7 +63,7 @@ def _header(data: dict[str, Any], comments: Comments) -> list[Line]:
     if "params" in data:
         params = data["params"]
         plain = [name for name in params if not is_select(params[name])]
-        items = [(("params", n), f"{n}={scalar_text(params[n])}") for n in plain]
+        items = [(("params", n), f"{n}={_value(params[n])}") for n in plain]
         if plain or not params:
             lines += _packed("params", ("params",), items, comments)
         lines += _selects(params, first=not plain)
@@ -71,6 +72,21 @@ def _header(data: dict[str, Any], comments: Comments) -> list[Line]:
         known = list(schema()["properties"]["defaults"]["properties"])
         items = [(("defaults", k), _arg(k, v, known)) for k, v in defaults.items()]
         lines += _packed("defaults", ("defaults",), items, comments)
+    if "ops" in data:
+        lines += _ops(data["ops"])
+    return lines
+
+
+def _ops(ops: dict[str, Any]) -> list[Line]:
+    """A space's op table: `ops NAME BLOCK`, one op a row, names aligned."""
+    width = max(len(name) for name in ops)
+    lines = []
+    for i, (name, block) in enumerate(ops.items()):
+        ((kind, value),) = block.items()
+        text = " ".join([name.ljust(width), _inline(kind, value)]).rstrip()
+        anchors: list[Path] = [("ops",), ("ops", name)] if i == 0 else [("ops", name)]
+        lead = "ops " if i == 0 else "    "
+        lines.append(Line(lead + text, anchors, anchors, "ops", 0 if i == 0 else 4))
     return lines
 
 
@@ -182,6 +198,10 @@ def _rows(section: str, blocks: list[Any], comments: Comments) -> list[_Row]:
             rows[-1].rest += ["|", _inline(kind, value)]
             rows[-1].anchors.append((section, i))
             continue
+        if kind == "block" and isinstance(value, dict) and "op" in value:
+            # a space's searched block: its op (choice) beside the type, as the paper's column
+            value = dict(value)
+            kind = f"block op={_value(value.pop('op'))}"
         slots, rest = _parts(kind, value)
         rows.append(_Row(kind, slots, rest, (section, i)))
     return rows
@@ -200,6 +220,8 @@ def _inline(kind: str, value: Any) -> str:
 def _parts(kind: str, value: Any) -> tuple[dict[str, str], list[str]]:
     """A block's short-knob cells and its other arguments."""
     known = block_knobs(kind) if kind in block_types() else []
+    if kind.startswith("block"):
+        known = [knob for k in block_types() for knob in block_knobs(k)]
     if not isinstance(value, dict):
         text = scalar_text(value)
         if flag_value(text, known) is not None or SHORT_WORD_RE.match(text):
@@ -212,6 +234,8 @@ def _parts(kind: str, value: Any) -> tuple[dict[str, str], list[str]]:
         text = scalar_text(knob) if not isinstance(knob, dict) else ""
         if short and not isinstance(knob, bool) and _SHORT_VALUE.match(text):
             slots[short] = f"{short}{text}"
+        elif short and is_choice(knob) and _choice_text(knob, short=True):
+            slots[short] = f"{short}{_choice_text(knob, short=True)}"
         else:
             rest.append(_arg(key, knob, known))
     return slots, rest
@@ -224,6 +248,34 @@ def _arg(key: str, value: Any, known: list[str]) -> str:
 
 
 def _value(value: Any) -> str:
+    if is_choice(value) and _choice_text(value):
+        return _choice_text(value)
     if isinstance(value, dict):
         return "{" + " ".join(f"{k}={_value(v)}" for k, v in value.items()) + "}"
     return scalar_text(value)
+
+
+def _choice_text(choice: dict[str, Any], short: bool = False) -> str:
+    """``{a|b}``, ``24x{0.75|1.0}`` or ``2+{-1|0|+1}``; "" for what the DSL cannot spell
+    that way (a malformed choice, which the space reports instead)."""
+    listed = next((key for key in ("choice", "times", "plus") if key in choice), "")
+    options = choice.get(listed)
+    base = choice.get("of")
+    expected = {"choice"} if listed == "choice" else {"of", listed}
+    if set(choice) != expected or not isinstance(options, list) or not options:
+        return ""
+    if any(isinstance(o, dict | list) or o is None for o in options):
+        return ""
+    if listed == "choice" and len(options) < 2 and not short:
+        return ""  # {a} would read as a mapping
+    if listed == "choice":
+        prefix = ""
+    elif isinstance(base, int) and not isinstance(base, bool) and base >= 0:
+        prefix = f"{base}{'x' if listed == 'times' else '+'}"
+    else:
+        return ""
+    texts = [
+        f"{o:+d}" if listed == "plus" and type(o) is int and o > 0 else scalar_text(o)
+        for o in options
+    ]
+    return prefix + "{" + "|".join(texts) + "}"

@@ -30,9 +30,9 @@ def write_yaml(data: dict[str, Any], comments: Comments | None = None) -> str:
         if key == "params" and isinstance(value, dict) and _params_in_block(value, comments):
             lines.append(Line("params:", [anchor], [anchor], "top"))
             lines += _entries("params", value)
-        elif key == "defaults" and isinstance(value, dict) and value:
-            lines.append(Line("defaults:", [anchor], [anchor], "top"))
-            lines += _entries("defaults", value)
+        elif key in ("defaults", "ops") and isinstance(value, dict) and value:
+            lines.append(Line(f"{key}:", [anchor], [anchor], "top"))
+            lines += _entries(key, value)
         elif key in BLOCK_SECTIONS and isinstance(value, list) and value:
             lines.append(Line(f"{key}:", [anchor], [anchor], "top"))
             lines += _blocks(key, value)
