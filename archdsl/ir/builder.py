@@ -28,7 +28,8 @@ class GraphBuilder:
     shapes: dict[str, Shape] = field(default_factory=dict)
     # Where each layer and block name was made: a clash names both places.
     names: dict[str, tuple[str, Callable[[], Location]]] = field(default_factory=dict)
-    block_names: dict[str, tuple[str, Location]] = field(default_factory=dict)
+    block_names: dict[str, tuple[str, Callable[[], Location]]] = field(default_factory=dict)
+    stage_blocks: int = 0  # blocks of the stages made so far, every repeat counted
     params: int = 0
     macs: int = 0
     warnings: list[SpecWarning] = field(default_factory=list)
@@ -75,7 +76,7 @@ class GraphBuilder:
                 f"{block}: {outputs[0][-1]:,} channels is more than the limit of {self.limits.channels:,}"
                 " (raise it with --max-channels)",
             )
-        trainable, non_trainable, macs = definition.cost(attrs, shapes, outputs[0])[:3]
+        trainable, non_trainable, macs = definition.cost(attrs, shapes, outputs[0])
         written = sum(map(math.prod, outputs))
         # ShuffleNetV2's memory access cost: inputs read + outputs written + weights
         access = (
@@ -97,16 +98,18 @@ class GraphBuilder:
         self.shapes.update(zip(refs, outputs, strict=True))
         return refs
 
-    def claim_block(self, name: str, what: str, where: Location) -> None:
+    def claim_block(self, name: str, what: str, where: Callable[[], Location]) -> None:
         """Reserve a block name; every name, given or default, is unique.
 
         Summary rows, diagram boxes and Keras layer names are keyed by name: two blocks
-        with one name would merge rows and draw loops instead of failing.
+        with one name would merge rows and draw loops instead of failing. ``where``
+        locates the block; it is called only to report an error.
         """
         if name in self.block_names:
-            other, first = self.block_names[name]
+            other, first_where = self.block_names[name]
+            first = first_where()
             raise SpecError(
-                where,
+                where(),
                 f"two blocks are named '{name}': this {what} and the {other} at line {first.line},"
                 f" column {first.col}; every name, given or default, must be unique",
             )

@@ -54,7 +54,7 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
         lambda: doc.locate(("input",)),
     )[0]
     graph.blocks.append(Block("input", "input", "input", {"shape": input_shape}, (), x, ("input",)))
-    graph.claim_block("input", "input", doc.locate(("input",)))
+    graph.claim_block("input", "input", lambda: doc.locate(("input",)))
     stage_ends: list[tuple[str, str]] = []
     for section in BLOCK_SECTIONS:
         entries = data.get(section) or []
@@ -140,16 +140,12 @@ def _expand_entry(
         numbered = section == "stages" or repeats > 1
         name = f"{base}_b{repeat + 1}" if numbered else base
         stride = int(args.get("stride", 1)) if repeat == 0 and block_type in REPEATABLE else 1
-        stage_index = (
-            sum(1 for block in graph.blocks if block.source[0] == "stages")
-            if section == "stages"
-            else None
-        )
+        stage_index = graph.stage_blocks if section == "stages" else None
         context = BlockContext(
             graph, settings, doc, block_type, name, stage, args, path, stride, values, stage_index
         )
         what = block_type if "name" in args else f"{block_type} (default name)"
-        graph.claim_block(name, what, context.where())
+        graph.claim_block(name, what, context.where)
         if repeat == 0:
             kernel = context.knob("kernel") if block_type in CONVOLUTIONS else None
             for knob, message in block_warnings(
@@ -165,6 +161,8 @@ def _expand_entry(
                 continue
             raise context.error("block makes no layers")
         graph.blocks.append(Block(name, block_type, stage, dict(context.knobs), (x,), output, path))
+        if section == "stages":
+            graph.stage_blocks += 1
         x = output
     return x
 

@@ -12,9 +12,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from archdsl.ir.graph import FREE, Cost, Shape
+from archdsl.ir.graph import Shape
 
 Attrs = Mapping[str, Any]
+# (trainable parameters, non-trainable parameters, MACs) of one application; a plain tuple
+# because it is made for every node (the builder adds memory figures into a Cost)
+OpCost = tuple[int, int, int]
+FREE: OpCost = (0, 0, 0)
 
 
 class ShapeError(ValueError):
@@ -26,10 +30,10 @@ class OpDef:
     """Output shapes from input shapes, and the cost of one application."""
 
     shapes: Callable[[Attrs, Sequence[Shape]], list[Shape]]
-    cost: Callable[[Attrs, Sequence[Shape], Shape], Cost]
+    cost: Callable[[Attrs, Sequence[Shape], Shape], OpCost]
 
 
-def _free(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> Cost:
+def _free(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> OpCost:
     return FREE
 
 
@@ -66,20 +70,20 @@ def _conv_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
     return _window(attrs, ins, attrs["filters"])
 
 
-def _conv_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> Cost:
+def _conv_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> OpCost:
     per_output = attrs["kernel"] ** 2 * ins[0][2] // attrs.get("groups", 1)
     weights = per_output * attrs["filters"] + (attrs["filters"] if attrs.get("bias") else 0)
-    return Cost(trainable=weights, macs=out[0] * out[1] * out[2] * per_output)
+    return weights, 0, out[0] * out[1] * out[2] * per_output
 
 
 def _dw_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
     return _window(attrs, ins, _image(ins)[2] * attrs.get("depth_multiplier", 1))
 
 
-def _dw_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> Cost:
+def _dw_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> OpCost:
     k2 = attrs["kernel"] ** 2
     weights = k2 * out[2] + (out[2] if attrs.get("bias") else 0)
-    return Cost(trainable=weights, macs=out[0] * out[1] * out[2] * k2)
+    return weights, 0, out[0] * out[1] * out[2] * k2
 
 
 def _pool_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
@@ -100,13 +104,13 @@ def _same(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
     return [ins[0]]
 
 
-def _bn_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> Cost:
-    return Cost(trainable=2 * out[-1], non_trainable=2 * out[-1])
+def _bn_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> OpCost:
+    return 2 * out[-1], 2 * out[-1], 0
 
 
-def _normalization_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> Cost:
+def _normalization_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> OpCost:
     """Keras' adaptable Normalization: mean and variance per channel, and a count."""
-    return Cost(non_trainable=2 * out[-1] + 1)
+    return 0, 2 * out[-1] + 1, 0
 
 
 def _add_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
@@ -154,9 +158,9 @@ def _dense_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
     return [(attrs["units"],)]
 
 
-def _dense_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> Cost:
+def _dense_cost(attrs: Attrs, ins: Sequence[Shape], out: Shape) -> OpCost:
     weights = ins[0][0] * attrs["units"]
-    return Cost(trainable=weights + (attrs["units"] if attrs.get("bias") else 0), macs=weights)
+    return weights + (attrs["units"] if attrs.get("bias") else 0), 0, weights
 
 
 def _flatten_shapes(attrs: Attrs, ins: Sequence[Shape]) -> list[Shape]:
