@@ -13,6 +13,7 @@ built-in and random documents). The fuzz part takes about 10 s with the ``ci`` p
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 from typing import Any
 
@@ -154,3 +155,38 @@ def test_an_invalid_spec_is_worded_by_jsonschema(tmp_path):
     assert code == 1
     assert stderr.splitlines()[0] == f"{spec}:6:8: error: 'input' too short", stderr
     assert "SLOW:jsonschema" in stderr, stderr
+
+
+def test_a_command_imports_no_other_command():
+    """The parser describes only the command given: summary never imports build or train."""
+    code = (
+        "import sys\n"
+        "from archdsl.cli import main\n"
+        "main(['summary', 'mnasnet_a1'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith('archdsl.commands.')), file=sys.stderr)"
+    )
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[-1] == str(
+        ["archdsl.commands.common", "archdsl.commands.summary"]
+    )
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
+
+
+def test_every_command_parses_alone_as_among_all():
+    """COMMANDS names each command as its module registers it; alone, its help is the same."""
+    from archdsl.cli import COMMANDS, make_parser
+
+    every = _subcommands(make_parser())
+    assert list(every) == list(COMMANDS)
+    for name in COMMANDS:
+        alone = _subcommands(make_parser(name))
+        assert list(alone) == [name]
+        assert alone[name].format_help() == every[name].format_help()
