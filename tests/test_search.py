@@ -204,12 +204,16 @@ def test_reward_search_with_an_accuracy_function_that_sometimes_raises(tmp_path)
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--objective", "latency"], "archdsl has no latency predictor yet; use macs"),
+        (
+            ["--objective", "latency", "--latency-table", "/nonexistent/table.json"],
+            "--calibrate",
+        ),
+        (["--constraint", "macs<=3ms"], "ms is for latency"),
         (["--objective", "flops"], "--objective flops: unknown"),
         (["--constraint", "macs=3"], "--constraint 'macs=3': write FIGURE<=NUMBER"),
         (
             ["--reward", "mnasnet", "--target", "80ms", "--accuracy", "a:b"],
-            "give the target in MACs",
+            "a latency target is --target-latency",
         ),
         (["--reward", "mnasnet", "--target", "300M"], "needs accuracy: --accuracy module:function"),
         (["--objective", "accuracy", "--accuracy", "nowhere:f"], "cannot import nowhere"),

@@ -13,8 +13,9 @@ from archdsl.errors import SpecError
 
 DESCRIPTION = """Draw N candidates of a search space uniformly at random (the same --seed gives
 the same candidates), compile and analyze each. Without -o, prints one JSON line per
-candidate: its number, the value of each choice it makes, params, MACs and memory (peak
-activation bytes). With -o DIR, writes DIR/candidates.jsonl and, for --format yaml or
+candidate: its number, the value of each choice it makes, params, MACs, memory (peak
+activation bytes) and memory_access (ShuffleNetV2's memory access cost, values). With
+-o DIR, writes DIR/candidates.jsonl and, for --format yaml or
 arch, one spec file per candidate. No TensorFlow, no Optuna.
 """
 
@@ -59,8 +60,9 @@ def _count(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from archdsl.compile import check_document
     from archdsl.report.progress import Progress
-    from archdsl.space.evaluate import draw, evaluate
+    from archdsl.space.evaluate import Evaluator, candidate_name, draw
     from archdsl.space.load import load_space
 
     if args.format != "jsonl" and not args.output:
@@ -75,19 +77,24 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(args.n, "sample", args.progress)
     drawn = failed = 0
     first_error = ""
+    evaluator = Evaluator(space, limits)
     for assignment in draw(space, args.seed):
         if len(records) == args.n or drawn >= 10 * args.n:
             break
         drawn += 1
+        index = len(records) + 1
         try:
-            candidate = evaluate(space, assignment, len(records) + 1, limits)
+            figures = evaluator.figures(assignment, index)
+            if args.format != "jsonl":
+                doc = space.resolve(assignment, candidate_name(space, index))
+                check_document(doc)  # the spec written is checked as a spec
         except SpecError as error:
             failed += 1
             first_error = first_error or str(error)
             continue
-        records.append(candidate.record(space))
+        records.append({"index": index, "choices": space.values(assignment), **figures})
         if args.format != "jsonl":
-            texts[candidate.doc.data["name"]] = _spec_text(space, candidate, args)
+            texts[doc.data["name"]] = _spec_text(space, index, assignment, doc.data, args)
         progress.update(len(records))
     progress.close()
     if failed:
@@ -109,16 +116,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _spec_text(space, candidate, args: argparse.Namespace) -> str:
+def _spec_text(space, index: int, assignment, data, args: argparse.Namespace) -> str:
     from archdsl.spec.dsl_writer import write_dsl
     from archdsl.spec.yaml_writer import write_yaml
 
-    choices = " ".join(
-        f"{k}={json.dumps(v)}" for k, v in space.values(candidate.assignment).items()
-    )
-    header = f"# candidate {candidate.index} of {args.space} (seed {args.seed})\n# {choices}\n"
+    choices = " ".join(f"{k}={json.dumps(v)}" for k, v in space.values(assignment).items())
+    header = f"# candidate {index} of {args.space} (seed {args.seed})\n# {choices}\n"
     write = write_dsl if args.format == "arch" else write_yaml
-    return header + write(candidate.doc.data)
+    return header + write(data)
 
 
 def _write(path: str, text: str) -> None:

@@ -11,11 +11,18 @@ from archdsl.errors import SpecError
 
 DESCRIPTION = """Search a space with Optuna (TPE, NSGA-II or random sampling). Each trial picks a
 value for every choice its candidate makes, compiles and analyzes it, and scores it on the
-objectives: params, macs, memory (peak activation bytes; all minimized) and accuracy
-(maximized; from your function, --accuracy module:function, called with the candidate's
-Graph and its spec document). MACs stand in for latency: archdsl has no latency predictor
-yet. --reward mnasnet maximizes MnasNet's ACC x (MACs/T)^w, w = alpha when MACs <= T and
-beta otherwise (-0.07 and -0.07: soft constraint; 0 and -1: hard).
+objectives: params, macs, memory (peak activation bytes), memory_access (ShuffleNetV2's
+memory access cost, values), latency (predicted ms from this machine's latency table; all
+minimized) and accuracy (maximized; from your function, --accuracy module:function, called
+with the candidate's Graph and its spec document). --reward mnasnet maximizes MnasNet's
+ACC x (LAT/T)^w, w = alpha when LAT <= T and beta otherwise (-0.07 and -0.07: soft
+constraint; 0 and -1: hard), LAT the predicted latency with --target-latency, MACs with
+--target.
+
+Latency comes from the table 'archdsl latency calibrate' fills. Before searching, archdsl
+lists every layer configuration the space's candidates can have; if the table lacks some,
+--calibrate measures them (TensorFlow, a one-layer TFLite model each), else the search
+stops and says so (with --reward and both targets given, it uses MACs and says so).
 
 The study is kept in --storage (an SQLite file, or any Optuna RDB URL such as
 postgresql://...): run the command again to resume an interrupted search, or start it in
@@ -28,6 +35,8 @@ EXAMPLES = """examples:
   archdsl search mnasnet --trials 200 --objective params,macs --sampler nsga2 -o out/search
   archdsl search mnasnet --trials 200 --constraint 'macs<=300M' --storage out/mnasnet.db
   archdsl search mnasnet --trials 50 --reward mnasnet --target 300M --accuracy my_eval:accuracy
+  archdsl search mnasnet --trials 200 --objective latency,params --calibrate
+  archdsl search mnasnet --trials 50 --reward mnasnet --target-latency 80ms --accuracy my_eval:accuracy
   archdsl search mnasnet --trials 500 --ray auto --storage postgresql://user@host/db
 """
 
@@ -47,20 +56,34 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--objective",
         default="params,macs",
-        help="comma-separated: params, macs, memory, accuracy (default params,macs)",
+        help="comma-separated: params, macs, memory, memory_access, latency, accuracy"
+        " (default params,macs)",
     )
     parser.add_argument(
         "--constraint",
         action="append",
         default=[],
         metavar="EXPR",
-        help="e.g. 'macs<=300M' or 'params<5M' (repeatable)",
+        help="e.g. 'macs<=300M', 'params<5M' or 'latency<=80ms' (repeatable)",
     )
     parser.add_argument(
         "--reward", choices=("mnasnet",), help="MnasNet's reward as the single objective"
     )
     parser.add_argument(
         "--target", metavar="MACS", help="the reward's target T, in MACs (e.g. 300M)"
+    )
+    parser.add_argument(
+        "--target-latency",
+        metavar="MS",
+        help="the reward's target T as predicted latency (e.g. 80ms)",
+    )
+    parser.add_argument(
+        "--latency-table", metavar="PATH", help="predict from this table (default: this machine's)"
+    )
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="measure the layer configurations the latency table lacks first (TensorFlow)",
     )
     parser.add_argument(
         "--alpha",
@@ -141,10 +164,15 @@ def run(args: argparse.Namespace) -> int:
         args.alpha,
         args.beta,
         args.accuracy,
+        args.target_latency,
     )
     limits = limits_from(args)
     space = load_space(args.space, limits)
     _check_constraints(goal, extremes(space, limits))
+    if goal.needs_latency:
+        from archdsl.search.latency_goal import with_latency
+
+        goal = with_latency(goal, space, limits, args)
     storage = args.storage or (os.path.join(args.output, "study.db") if args.output else None)
     if args.output:
         os.makedirs(args.output, exist_ok=True)
@@ -167,6 +195,9 @@ def run(args: argparse.Namespace) -> int:
     rows = trial_rows(study)
     objectives = list(goal.objectives)
     best = output.pareto_rows(rows, objectives, list(goal.directions))
+    if goal.reward is not None:
+        lat = "predicted latency, ms" if goal.reward.figure == "latency" else "MACs"
+        print(f"reward: ACC x (LAT/T)^w with LAT = {lat}, T = {goal.reward.target:g}")
     print(output.front_table(best, objectives, len(rows)), end="")
     failed = sum(r["state"] == "FAIL" for r in rows)
     if failed:
@@ -187,7 +218,7 @@ def _check_constraints(goal, bounds) -> None:
     if bounds is None:
         return
     for constraint in goal.constraints:
-        if constraint.figure == "memory":
+        if constraint.figure not in ("params", "macs"):
             continue
         low, high = bounds.params if constraint.figure == "params" else bounds.macs
         if not (

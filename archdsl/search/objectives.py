@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from archdsl.errors import SpecError
+from archdsl.latency.table import Table
 
-# Figures a candidate has without training, all minimized. Latency: MACs stand in for it
-# until archdsl has a latency predictor.
-MINIMIZED = ("params", "macs", "memory")
-SUFFIXES = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9}
-_CONSTRAINT = re.compile(r"^\s*(params|macs|memory)\s*(<=|<|>=|>)\s*([0-9.]+)\s*([kKMG]?)\s*$")
+# Figures a candidate has without training, all minimized: memory is the peak of live
+# activations in bytes, memory_access ShuffleNetV2's memory access cost in values, latency
+# the latency table's prediction in milliseconds.
+MINIMIZED = ("params", "macs", "memory", "memory_access", "latency")
+SUFFIXES = {"": 1, "k": 10**3, "K": 10**3, "M": 10**6, "G": 10**9, "ms": 1}
+_FIGURES = "|".join(MINIMIZED)
+_CONSTRAINT = re.compile(rf"^\s*({_FIGURES})\s*(<=|<|>=|>)\s*([0-9.]+)\s*([kKMG]?|ms)\s*$")
 
 
 @dataclass(frozen=True)
@@ -44,11 +47,13 @@ class Constraint:
 
 @dataclass(frozen=True)
 class Reward:
-    """MnasNet's ACC(m) x [LAT(m)/T]^w, w = alpha when LAT <= T, else beta (MACs for LAT)."""
+    """MnasNet's ACC(m) x [LAT(m)/T]^w, w = alpha when LAT <= T, else beta; LAT is the
+    ``figure``: predicted latency, or MACs standing in for it."""
 
     target: float
     alpha: float = -0.07
     beta: float = -0.07
+    figure: str = "macs"
 
     def __call__(self, accuracy: float, cost: float) -> float:
         weight = self.alpha if cost <= self.target else self.beta
@@ -63,7 +68,16 @@ class Goal:
     constraints: tuple[Constraint, ...] = ()
     reward: Reward | None = None
     accuracy: str | None = None  # module:function
+    latency_table: Table | None = None  # for latency objectives, constraints or reward
     directions: tuple[str, ...] = field(init=False)
+
+    @property
+    def needs_latency(self) -> bool:
+        return (
+            "latency" in self.objectives
+            or any(c.figure == "latency" for c in self.constraints)
+            or (self.reward is not None and self.reward.figure == "latency")
+        )
 
     def __post_init__(self) -> None:
         directions = tuple(
@@ -80,29 +94,36 @@ def parse_goal(
     alpha: float,
     beta: float,
     accuracy: str | None,
+    target_latency: str | None = None,
 ) -> Goal:
     """The command line's objectives and constraints, checked; errors name the flag."""
     for text in constraints:
         if not _CONSTRAINT.match(text):
             raise SpecError(
                 None,
-                f"--constraint '{text}': write FIGURE<=NUMBER, e.g. 'macs<=300M' (figures: params, macs, memory; suffixes k, M, G)",
+                f"--constraint '{text}': write FIGURE<=NUMBER, e.g. 'macs<=300M' or"
+                f" 'latency<=80ms' (figures: {', '.join(MINIMIZED)}; suffixes k, M, G, ms)",
             )
     parsed = tuple(_constraint(text) for text in constraints)
     if reward is not None:
-        if target is None:
-            raise SpecError(None, "--reward mnasnet needs --target, e.g. --target 300M (MACs)")
+        if target is None and target_latency is None:
+            raise SpecError(
+                None,
+                "--reward mnasnet needs a target: --target-latency 80ms (predicted latency)"
+                " or --target 300M (MACs)",
+            )
         if accuracy is None:
             raise SpecError(None, "--reward mnasnet needs accuracy: --accuracy module:function")
-        return Goal(("reward",), parsed, Reward(_target(target), alpha, beta), accuracy)
+        if target_latency is not None:
+            goal_reward = Reward(_milliseconds(target_latency), alpha, beta, "latency")
+        else:
+            goal_reward = Reward(macs_target(target or ""), alpha, beta)
+        return Goal(("reward",), parsed, goal_reward, accuracy)
+    if target_latency is not None or target is not None:
+        raise SpecError(None, "--target and --target-latency are the targets of --reward mnasnet")
     names = tuple(name.strip() for name in objectives.split(",") if name.strip())
     known = (*MINIMIZED, "accuracy")
     for name in names:
-        if name == "latency":
-            raise SpecError(
-                None,
-                "--objective latency: archdsl has no latency predictor yet; use macs, which stands in for it",
-            )
         if name not in known:
             raise SpecError(None, f"--objective {name}: unknown (objectives: {', '.join(known)})")
     if not names or len(set(names)) != len(names):
@@ -116,19 +137,30 @@ def _constraint(text: str) -> Constraint:
     match = _CONSTRAINT.match(text)
     assert match is not None
     figure, op, number, suffix = match.groups()
+    if (suffix == "ms") != (figure == "latency") and suffix != "":
+        raise SpecError(None, f"--constraint '{text}': ms is for latency, k/M/G for the others")
     return Constraint(figure, op, float(number) * SUFFIXES[suffix], text.strip())
 
 
-def _target(text: str) -> float:
+def macs_target(text: str) -> float:
+    """A number of MACs with an optional k, M or G suffix (the reward's --target)."""
     if text.strip().endswith("ms"):
         raise SpecError(
-            None,
-            f"--target {text}: archdsl has no latency predictor yet; MACs stand in for latency, so give the target in MACs, e.g. 300M",
+            None, f"--target {text}: --target is in MACs; a latency target is --target-latency"
         )
     match = re.fullmatch(r"\s*([0-9.]+)\s*([kKMG]?)\s*", text)
     if not match or float(match.group(1)) <= 0:
         raise SpecError(None, f"--target {text}: a positive number of MACs, e.g. 300M")
     return float(match.group(1)) * SUFFIXES[match.group(2)]
+
+
+def _milliseconds(text: str) -> float:
+    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*(ms)?\s*", text)
+    if not match or float(match.group(1)) <= 0:
+        raise SpecError(
+            None, f"--target-latency {text}: a positive number of milliseconds, e.g. 80ms"
+        )
+    return float(match.group(1))
 
 
 def load_accuracy(spec: str) -> Callable[[Any, dict[str, Any]], float]:
@@ -155,5 +187,5 @@ def score(goal: Goal, figures: dict[str, float], accuracy: float | None) -> tupl
         values["accuracy"] = accuracy
     if goal.reward is not None:
         assert accuracy is not None
-        values["reward"] = goal.reward(accuracy, figures["macs"])
+        values["reward"] = goal.reward(accuracy, figures[goal.reward.figure])
     return tuple(float(values[name]) for name in goal.objectives)

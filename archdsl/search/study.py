@@ -17,8 +17,9 @@ from typing import Any
 import optuna
 
 from archdsl.errors import SpecError
+from archdsl.latency.predict import MissingEntries
 from archdsl.search.objectives import Goal, load_accuracy, score
-from archdsl.space.evaluate import evaluate
+from archdsl.space.evaluate import Evaluator, evaluate
 from archdsl.space.space import Assignment, Space
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 
@@ -65,6 +66,13 @@ def open_study(
                 f"--storage {storage}: study '{study_name}' optimizes"
                 f" {', '.join(attrs.get('archdsl_objectives', []))}, not {', '.join(goal.objectives)}",
             )
+        lat = attrs.get("archdsl_reward_lat")
+        if goal.reward is not None and lat not in (None, goal.reward.figure):
+            raise SpecError(
+                None,
+                f"--storage {storage}: study '{study_name}' rewards with LAT = {lat},"
+                f" not {goal.reward.figure}",
+            )
     study = optuna.create_study(
         storage=rdb,
         study_name=study_name,
@@ -76,6 +84,8 @@ def open_study(
         study.set_user_attr("archdsl_space", space.fingerprint)
         study.set_user_attr("archdsl_space_file", space.doc.file)
         study.set_user_attr("archdsl_objectives", list(goal.objectives))
+        if goal.reward is not None:
+            study.set_user_attr("archdsl_reward_lat", goal.reward.figure)
     return study
 
 
@@ -130,7 +140,7 @@ def suggest(space: Space, trial: optuna.trial.BaseTrial) -> Assignment:
 class Outcome:
     """What evaluating one candidate gave: its figures and accuracy, or why it failed."""
 
-    figures: dict[str, int] | None
+    figures: dict[str, float] | None
     accuracy: float | None
     error: str | None = None
 
@@ -142,17 +152,28 @@ def measure(
     goal: Goal,
     limits: Limits = DEFAULT_LIMITS,
     accuracy: Callable[..., float] | None = None,
+    evaluator: Evaluator | None = None,
 ) -> Outcome:
-    """Compile and analyze a candidate, then ask the accuracy function (if any) about it."""
+    """The candidate's figures, then what the accuracy function (if any) says of it."""
+    evaluator = evaluator or Evaluator(space, limits, goal.latency_table)
     try:
-        candidate = evaluate(space, assignment, index, limits)
+        figures = evaluator.figures(assignment, index)
         value = None
         if goal.accuracy is not None:
+            candidate = evaluate(space, assignment, index, limits)
             function = accuracy or load_accuracy(goal.accuracy)
             value = float(function(candidate.graph, candidate.doc.data))
-        return Outcome(candidate.figures, value)
+        return Outcome(figures, value)
     except SpecError as error:
         return Outcome(None, None, str(error))
+    except MissingEntries as error:
+        first = error.missing[0].key if error.missing else "the per-inference overhead"
+        return Outcome(
+            None,
+            None,
+            f"the latency table lacks {max(1, len(error.missing))} of this candidate's layer"
+            f" configurations (first: {first}); run the search with --calibrate to measure them",
+        )
     except Exception as error:  # the user's function: its failure fails this trial only
         return Outcome(None, None, f"{goal.accuracy}: {type(error).__name__}: {error}")
 
@@ -196,10 +217,11 @@ def run_here(
 ) -> None:
     """Run trials in this process until the study has ``trials`` finished ones."""
     accuracy = load_accuracy(goal.accuracy) if goal.accuracy else None
+    evaluator = Evaluator(space, limits, goal.latency_table)
 
     def objective(trial: optuna.Trial) -> tuple[float, ...]:
         assignment = suggest(space, trial)
-        outcome = measure(space, assignment, trial.number + 1, goal, limits, accuracy)
+        outcome = measure(space, assignment, trial.number + 1, goal, limits, accuracy, evaluator)
         values = record(trial, space, assignment, goal, outcome)
         if values is None:
             raise TrialFailed(outcome.error or "failed")

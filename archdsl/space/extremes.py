@@ -157,7 +157,7 @@ def _designs(
             i and not space.is_active(c, assignment) for c, i in zip(choices, combo, strict=True)
         ):
             continue  # the same design as option 0 of a choice its op does not make
-        entry = _substitute(space.resolve(assignment).data["stages"][stage], params)
+        entry = substitute(space.resolve(assignment).data["stages"][stage], params)
         kind, knobs = next(iter(entry.items()))
         repeats = int(knobs.get("repeats", 1))
         layer = {kind: {k: v for k, v in knobs.items() if k != "repeats"}}
@@ -166,11 +166,12 @@ def _designs(
     return list(seen.values())
 
 
-def _substitute(node: Any, params: dict[str, Any]) -> Any:
+def substitute(node: Any, params: dict[str, Any]) -> Any:
+    """``node`` with each ``$param`` replaced by its value."""
     if isinstance(node, str) and node.startswith("$") and node[1:] in params:
         return params[node[1:]]
     if isinstance(node, dict):
-        return {key: _substitute(value, params) for key, value in node.items()}
+        return {key: substitute(value, params) for key, value in node.items()}
     if isinstance(node, list):
-        return [_substitute(value, params) for value in node]
+        return [substitute(value, params) for value in node]
     return node

@@ -1,0 +1,216 @@
+"""A candidate's figures from its stages, each stage compiled once per input shape and design.
+
+A network's stages run one after another: a stage's layers, and so its parameters, MACs,
+memory access and the peak of its live activations, depend only on the shape it receives
+and its own entry. So a candidate's figures are sums (a maximum for the peak) of per-stage
+figures, and a space of 10^13 candidates has only a few thousand distinct (shape, stage)
+pairs: each is compiled and analyzed once, then looked up. Within a stage, the first layer
+is one segment and the other layers (stride 1, fed its output) another, run n - 1 times;
+the stem with the fixed stages before the first searched one is one segment, the last stage
+with the head another. A test checks the figures against compiling and analyzing whole
+candidates.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from archdsl.analysis.analyze import analyze
+from archdsl.compile import check_document
+from archdsl.errors import SpecError
+from archdsl.ir.expand import REPEATABLE, expand
+from archdsl.ir.graph import Graph, Shape
+from archdsl.space.extremes import substitute
+from archdsl.space.space import Assignment, Space
+from archdsl.spec.document import Document
+from archdsl.spec.limits import DEFAULT_LIMITS, Limits
+
+
+@dataclass(frozen=True)
+class Segment:
+    """What one run of entries hands on and costs, fed a given shape."""
+
+    output: Shape
+    params: int
+    macs: int
+    memory_access: int
+    peak_bytes: int
+    graph: Graph
+
+
+class Entries(NamedTuple):
+    """What one segment compiles."""
+
+    stem: list[Any]
+    stages: list[Any]
+    head: list[Any]
+    depth: bool = True  # the depth multiplier applies (not to a stage's layers split apart)
+    last: bool = False  # the network ends here (its pooling, if any, comes after)
+
+
+# A segment of a stage's plan: its cache key, its entries, and how many times it runs.
+Run = tuple[str, Entries, int]
+
+
+class StageFigures:
+    """Figures of candidates of ``space`` without compiling whole networks.
+
+    ``applies`` is False when a choice lies outside the stages (a param, the stem, the
+    head): then every candidate is a different network throughout, and callers compile it.
+    """
+
+    def __init__(self, space: Space, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.space = space
+        self.limits = limits
+        self.applies = all(choice.block is not None for choice in space.choices)
+        self.segments: dict[tuple[Shape, str], Segment | None] = {}
+        self.plans: dict[tuple[int, tuple[int, ...]], list[Run]] = {}
+        if not self.applies:
+            return
+        base = {choice.name: 0 for choice in space.choices}
+        self.resolved = check_document(space.resolve(base)).data
+        self.params = self.resolved["params"]
+        count = len(self.resolved["stages"])
+        self.first = min(choice.block for choice in space.choices if choice.block is not None)
+        # (stage, its choices' names); stage -1 stands for the stem and the stages before
+        # the first searched one
+        self.stages = [(-1, ())] + [
+            (stage, tuple(c.name for c in space.choices if c.block == stage))
+            for stage in range(self.first, count)
+        ]
+
+    def figures(self, assignment: Assignment) -> dict[str, int] | None:
+        """params, macs, memory (peak activation bytes) and memory_access of a candidate;
+        None when a stage cannot compile (compile the candidate to learn why)."""
+        parts = self.parts(assignment)
+        return None if parts is None else totals(parts)
+
+    def parts(self, assignment: Assignment) -> list[tuple[Segment, int]] | None:
+        """The candidate's segments in order, each with how many times it runs."""
+        shape: Shape = tuple(self.resolved["input"])
+        parts = []
+        for stage, names in self.stages:
+            options = tuple(assignment[name] for name in names)
+            plan = self.plans.get((stage, options))
+            if plan is None:
+                plan = self.plans[(stage, options)] = self.plan(stage, assignment)
+            for key, entries, times in plan:
+                segment = self.segment(shape, key, entries)
+                if segment is None:
+                    return None
+                parts.append((segment, times))
+                shape = segment.output
+        return parts
+
+    def segment(self, shape: Shape, key: str, entries: Entries) -> Segment | None:
+        """The segment ``entries`` make fed ``shape`` (compiled once; None if they cannot)."""
+        segment = self.segments.get((shape, key), False)
+        if segment is False:
+            segment = self.segments[(shape, key)] = self._compile(shape, entries)
+        return segment
+
+    def plan(self, stage: int, assignment: Assignment) -> list[Run]:
+        """The runs of entries ``stage`` makes under ``assignment``."""
+        stages = self.space.resolve(assignment).data["stages"]
+        stages = [substitute(entry, self.params) for entry in stages]
+        last = len(stages) - 1
+        if stage == -1:
+            runs = [(Entries(self.resolved.get("stem") or [], stages[: self.first], []), 1)]
+        elif stage == last:
+            head = self.resolved.get("head") or []
+            runs = [(Entries([], stages[-1:], head, last=True), 1)]
+        else:
+            runs = self.layers(stages[stage])
+        return [
+            (json.dumps(entries, sort_keys=True, default=str), entries, times)
+            for entries, times in runs
+            if times > 0 and (entries.stem or entries.stages or entries.head)
+        ]
+
+    def layers(self, entry: dict[str, Any]) -> list[tuple[Entries, int]]:
+        """A stage as its first layer and its other layers (stride 1), as expansion unrolls
+        it: ``repeats`` times the depth multiplier, rounded up."""
+        ((kind, knobs),) = entry.items()
+        if kind not in REPEATABLE or not isinstance(knobs, dict):
+            return [(Entries([], [entry], []), 1)]
+        count = math.ceil(int(knobs.get("repeats", 1)) * float(self.params["depth"]))
+        first = {kind: {**knobs, "repeats": 1}}
+        more = {kind: {**knobs, "repeats": 1, "stride": 1}}
+        return [
+            (Entries([], [first], [], depth=False), 1),
+            (Entries([], [more], [], depth=False), count - 1),
+        ]
+
+    def _compile(self, shape: Shape, entries: Entries) -> Segment | None:
+        params = dict(self.params)
+        if not entries.last:  # the network's pooling, if any, comes after the head
+            params["pooling"] = "none"
+        if not entries.depth:
+            params["depth"] = 1.0
+        data = {
+            **self.resolved,
+            "params": params,
+            "input": list(shape),
+            "stem": entries.stem,
+            "stages": entries.stages,
+            "head": entries.head,
+        }
+        try:
+            graph = expand(Document(data, self.space.doc.file, self.space.doc.text), self.limits)
+        except SpecError:
+            return None
+        result = analyze(graph)
+        return Segment(
+            result.output_shape,
+            result.total.params,
+            result.total.macs,
+            result.total.memory_access,
+            result.peak_activation_bytes,
+            graph,
+        )
+
+    def reachable(self) -> list[Segment]:
+        """Every segment some candidate runs: the stages walked in order, each with every
+        design it can take, fed every shape the stages before it can hand on."""
+        base: Assignment = {choice.name: 0 for choice in self.space.choices}
+        shapes: set[Shape] = {tuple(self.resolved["input"])}
+        found: dict[tuple[Shape, str], Segment] = {}
+        for stage, names in self.stages:
+            choices = [self.space.by_name[name] for name in names]
+            outputs: set[Shape] = set()
+            for combo in itertools.product(*(range(c.size) for c in choices)):
+                assignment = {**base, **dict(zip(names, combo, strict=True))}
+                if any(
+                    i and not self.space.is_active(c, assignment)
+                    for c, i in zip(choices, combo, strict=True)
+                ):
+                    continue  # the same design as option 0 of a choice its op does not make
+                plan = self.plans.get((stage, combo))
+                if plan is None:
+                    plan = self.plans[(stage, combo)] = self.plan(stage, assignment)
+                for shape in shapes:
+                    current = shape
+                    for key, entries, _ in plan:
+                        segment = self.segment(current, key, entries)
+                        if segment is None:
+                            break
+                        found[(current, key)] = segment
+                        current = segment.output
+                    else:
+                        outputs.add(current)
+            shapes = outputs
+        return list(found.values())
+
+
+def totals(parts: list[tuple[Segment, int]]) -> dict[str, int]:
+    """A candidate's figures from its segments: sums, and the largest peak."""
+    return {
+        "params": sum(part.params * times for part, times in parts),
+        "macs": sum(part.macs * times for part, times in parts),
+        "memory": max(part.peak_bytes for part, _ in parts),
+        "memory_access": sum(part.memory_access * times for part, times in parts),
+    }
