@@ -284,4 +284,4 @@ def test_docs_quote_the_stored_search_benchmark():
 
     text = (ROOT / "docs" / "search.md").read_text(encoding="utf-8")
     assert text == bench_search.docs_text(text, bench_search.stored_run())
-    assert "10,005 candidates sampled and analyzed" in text
+    assert "10,000 candidates sampled with their figures, from nothing compiled" in text
