@@ -24,6 +24,11 @@ lists every layer configuration the space's candidates can have; if the table la
 --calibrate measures them (TensorFlow, a one-layer TFLite model each), else the search
 stops and says so (with --reward and both targets given, it uses MACs and says so).
 
+--accuracy train:DIR trains each candidate with 'archdsl train' on the image folder DIR
+(DIR/CLASS/IMAGE; the class folders set the spec's classes) in a process of its own, with
+--train-args (default: 'archdsl train's defaults; e.g. '--epochs 2 --input 64'), keeps the
+runs in OUTPUT/train/ and scores the best validation accuracy. TensorFlow is needed then.
+
 The study is kept in --storage (an SQLite file, or any Optuna RDB URL such as
 postgresql://...): run the command again to resume an interrupted search, or start it in
 several processes or on several machines with the same storage to share the work; the
@@ -99,8 +104,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--accuracy",
-        metavar="MODULE:FUNCTION",
-        help="your accuracy function (graph, spec) -> float",
+        metavar="MODULE:FUNCTION|train:DIR",
+        help="your accuracy function (graph, spec) -> float, or train:DIR: the best validation"
+        " accuracy of a short 'archdsl train' run of each candidate on the images in DIR",
+    )
+    parser.add_argument(
+        "--train-args",
+        metavar="ARGS",
+        help="with --accuracy train:DIR, arguments for archdsl train (e.g. '--epochs 2 --input 64')",
     )
     parser.add_argument(
         "--sampler",
@@ -166,6 +177,15 @@ def run(args: argparse.Namespace) -> int:
         args.accuracy,
         args.target_latency,
     )
+    if args.accuracy and args.accuracy.startswith("train:"):
+        import dataclasses
+
+        from archdsl.search.train_accuracy import train_accuracy
+
+        trainer = train_accuracy(args.accuracy, args.output, args.train_args)
+        goal = dataclasses.replace(goal, trainer=trainer)
+    elif args.train_args:
+        raise SpecError(None, "--train-args goes with --accuracy train:DIR")
     limits = limits_from(args)
     space = load_space(args.space, limits)
     _check_constraints(goal, extremes(space, limits))

@@ -67,8 +67,9 @@ class Goal:
     objectives: tuple[str, ...]
     constraints: tuple[Constraint, ...] = ()
     reward: Reward | None = None
-    accuracy: str | None = None  # module:function
+    accuracy: str | None = None  # module:function, or train:DIR
     latency_table: Table | None = None  # for latency objectives, constraints or reward
+    trainer: Callable[[Any, dict[str, Any]], float] | None = None  # --accuracy train:DIR
     directions: tuple[str, ...] = field(init=False)
 
     @property

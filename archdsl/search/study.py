@@ -161,7 +161,7 @@ def measure(
         value = None
         if goal.accuracy is not None:
             candidate = evaluate(space, assignment, index, limits)
-            function = accuracy or load_accuracy(goal.accuracy)
+            function = accuracy or goal.trainer or load_accuracy(goal.accuracy)
             value = float(function(candidate.graph, candidate.doc.data))
         return Outcome(figures, value)
     except SpecError as error:
@@ -216,7 +216,7 @@ def run_here(
     on_trial: Callable[[int, str | None], None],
 ) -> None:
     """Run trials in this process until the study has ``trials`` finished ones."""
-    accuracy = load_accuracy(goal.accuracy) if goal.accuracy else None
+    accuracy = goal.trainer or (load_accuracy(goal.accuracy) if goal.accuracy else None)
     evaluator = Evaluator(space, limits, goal.latency_table)
 
     def objective(trial: optuna.Trial) -> tuple[float, ...]:
