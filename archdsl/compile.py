@@ -20,12 +20,28 @@ def check_document(doc: Document, overrides: Iterable[Override] = ()) -> Documen
     The second check puts the schema's ranges on values that came from $params or
     ``--set``; its errors point where the param is used and say where it came from.
     """
+    _not_a_space(doc)
     doc = normalize_input(doc)
     check_schema(doc)
     resolved, origins = apply_params(doc, tuple(overrides))
     check_schema(resolved, origins)
     check_outputs(resolved, origins)
     return resolved
+
+
+def _not_a_space(doc: Document) -> None:
+    """A search space given where a spec belongs: say so, rather than 'unknown key ops'."""
+    from archdsl.errors import SpecError
+    from archdsl.space.choices import space_marker
+
+    where = space_marker(doc.data)
+    if where is not None:
+        what = "an ops table" if where == ("ops",) else "a choice"
+        raise SpecError(
+            doc.locate(where, key=where == ("ops",)),
+            f"this is a search space ({what} here), not a spec: read it with archdsl space,"
+            " sample or search",
+        )
 
 
 def compile_document(

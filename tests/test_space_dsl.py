@@ -134,3 +134,16 @@ def test_an_unknown_op_and_a_second_ops_statement_are_located(tmp_path):
     path.write_text(SMALL.replace("KNOB", "k3").replace("    mb3 ", "    conv"))
     with pytest.raises(SpecError, match=r"tiny.arch:4:5: error: op 'conv' given twice"):
         load_space(str(path))
+
+
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [(MNASNET_ARCH, "mnasnet.arch:37:1"), (MNASNET_YAML, "mnasnet.yaml:36:1")],
+)
+def test_spec_commands_say_a_space_is_not_a_spec(path, where):
+    result = run_cli("validate", path)
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"{path[: -len(where.split(':')[0])]}{where}: error:")
+    assert "this is a search space (an ops table here), not a spec: read it with archdsl space" in (
+        result.stderr
+    )

@@ -43,19 +43,31 @@ def is_choice(node: Any) -> bool:
 
 def is_space_data(data: Any) -> bool:
     """Whether a document is a search space: it has an ``ops`` table or a choice."""
+    return space_marker(data) is not None
+
+
+def space_marker(data: Any) -> Path | None:
+    """Where a document first shows it is a search space: its ``ops`` key or a choice."""
     if isinstance(data, dict) and "ops" in data:
-        return True
-    return _holds_choice(data)
+        return ("ops",)
+    return _first_choice(data, ())
 
 
-def _holds_choice(node: Any) -> bool:
+def _first_choice(node: Any, path: Path) -> Path | None:
     if is_choice(node):
-        return True
-    if isinstance(node, dict):
-        return any(_holds_choice(value) for value in node.values())
-    if isinstance(node, list):
-        return any(_holds_choice(value) for value in node)
-    return False
+        return path
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
+    for key, value in items:
+        found = _first_choice(value, (*path, key))
+        if found is not None:
+            return found
+    return None
 
 
 def read_choice(
