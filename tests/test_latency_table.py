@@ -13,11 +13,14 @@ import pytest
 
 import archdsl
 from archdsl.latency import predict, predict_layers
+from archdsl.latency.correction import INTERCEPT, PER_UNIT, TERMS, Correction, fit, predict_from
 from archdsl.latency.predict import MissingEntries
 from archdsl.latency.table import (
+    VERSION,
     Identity,
     Table,
     TableError,
+    correction_key,
     default_path,
     load,
     merge,
@@ -67,14 +70,28 @@ def test_keys_change_with_shape_batch_and_width_not_with_bn_epsilon():
     assert all("epsilon" not in key for key in base)
 
 
-def fill(graph: archdsl.Graph, identity: Identity, path: Path, overhead: float = 0.01) -> Table:
+def identity_correction(overhead: float) -> dict:
+    """A correction that changes nothing: scales 1, no per-unit term, the overhead once."""
+    terms = {name: 1.0 for name in TERMS} | {PER_UNIT: 0.0, INTERCEPT: overhead}
+    return Correction(terms, {"networks": 0}).as_dict()
+
+
+def fill(
+    graph: archdsl.Graph,
+    identity: Identity,
+    path: Path,
+    overhead: float = 0.01,
+    correction: dict | None = None,
+) -> Table:
     """A table giving each unit 0.01 ms per 10,000 MACs-ish: its key length, for determinism."""
     entries = {
-        key: {"wall_ms": overhead + len(key) / 1000, "cpu_ms": overhead + len(key) / 2000}
+        key: {"wall_p10_ms": overhead + len(key) / 1000, "cpu_p10_ms": overhead + len(key) / 2000}
         for key in distinct(units(graph))
     }
-    entries[overhead_key(1)] = {"wall_ms": overhead, "cpu_ms": overhead}
-    table = Table(identity, entries, path)
+    entries[overhead_key(1)] = {"wall_p10_ms": overhead, "cpu_p10_ms": overhead}
+    correction = correction or identity_correction(overhead)
+    corrections = {correction_key(1, clock): correction for clock in ("wall", "cpu")}
+    table = Table(identity, entries, path, corrections)
     write(table)
     return table
 
@@ -110,7 +127,7 @@ def test_table_round_trips_and_refuses_corrupt_truncated_and_foreign(tmp_path: P
         read(path, here)
     data = json.loads(text)
     key = next(iter(data["entries"]))
-    data["entries"][key]["wall_ms"] *= 2
+    data["entries"][key]["wall_p10_ms"] *= 2
     path.write_text(json.dumps(data))
     with pytest.raises(TableError, match="checksum"):
         read(path, here)
@@ -137,7 +154,7 @@ def test_default_path_is_in_the_cache_folder_per_runtime_and_threads(cache: Path
 def _merge_many(path: str, worker: int) -> None:
     here = Identity.here()
     for i in range(25):
-        merge(here, Path(path), {f"w{worker}-{i}": {"wall_ms": float(i), "cpu_ms": float(i)}})
+        merge(here, Path(path), {f"w{worker}-{i}": {"wall_p10_ms": float(i)}})
 
 
 def test_concurrent_merges_keep_every_entry(tmp_path: Path):
@@ -150,7 +167,7 @@ def test_concurrent_merges_keep_every_entry(tmp_path: Path):
         process.join(60)
     assert all(process.exitcode == 0 for process in workers)
     entries = read(path, Identity.here()).entries
-    assert len(entries) == 75 and entries["w2-24"]["wall_ms"] == 24.0
+    assert len(entries) == 75 and entries["w2-24"]["wall_p10_ms"] == 24.0
 
 
 def test_summary_latency_adds_ms_in_every_format(cache: Path):
@@ -265,3 +282,104 @@ def test_docs_quote_the_latency_benchmark():
     assert len(quoted) == 2
     for line in quoted:
         assert line in report, line
+
+
+def test_prediction_applies_the_tables_fitted_correction(tmp_path: Path):
+    graph = archdsl.load("mobilenet_v2", input=160)
+    terms = {INTERCEPT: 0.2, PER_UNIT: 0.003, "scale_conv": 1.5, "scale_depthwise": 2.0}
+    terms["scale_other"] = 0.5
+    table = fill(graph, Identity.here(), tmp_path / "t.json", 0.01, Correction(terms, {}).as_dict())
+    run = [u for u in units(graph) if not u.free]
+    own = {u.head: len(u.key) / 1000 for u in run}  # entry less the overhead entry, wall clock
+    by_kind = {"conv2d": 1.5, "dense": 1.5, "depthwise_conv2d": 2.0}  # the rest: 0.5
+    expected = 0.2 + sum(by_kind.get(u.nodes[0].op, 0.5) * own[u.head] + 0.003 for u in run)
+    prediction = predict_layers(graph, table, clock="wall")
+    assert prediction.complete and prediction.overhead_ms == 0.2
+    assert prediction.total_ms == pytest.approx(expected)
+    assert prediction.layers["stem_conv"] == pytest.approx(1.5 * own["stem_conv"] + 0.003)
+    assert {u.nodes[0].op for u in run} >= {"conv2d", "depthwise_conv2d", "add", "dense"}
+
+
+def test_fit_recovers_known_terms_and_keeps_scales_non_negative():
+    import random
+
+    rng = random.Random(3)
+    true = {INTERCEPT: 0.05, PER_UNIT: -0.001, "scale_conv": 1.1, "scale_depthwise": 1.3}
+    true["scale_other"] = 0.9
+    rows = [
+        {
+            INTERCEPT: 1.0,
+            PER_UNIT: float(rng.randint(20, 200)),
+            "scale_conv": rng.uniform(0.5, 20),
+            "scale_depthwise": rng.uniform(0.1, 5),
+            "scale_other": rng.uniform(0.05, 2),
+        }
+        for _ in range(24)
+    ]
+    measured = [predict_from(Correction(true, {}), row) for row in rows]
+    fitted = fit(rows, measured)
+    assert fitted.terms == pytest.approx(true)
+    assert fitted.fit["networks"] == 24 and fitted.fit["within_10_percent"] == 1.0
+    # depthwise time that only makes networks faster would need a negative scale: held at 0
+    skewed = [m - 0.8 * row["scale_depthwise"] for m, row in zip(measured, rows, strict=True)]
+    bounded = fit(rows, skewed)
+    assert all(bounded.terms[t] >= 0 for t in TERMS if t != PER_UNIT)
+    assert bounded.terms["scale_depthwise"] == pytest.approx(0.5, abs=0.1)
+    # a kind no reference network runs keeps scale 1; too few networks fit nothing
+    assert fit([{**row, "scale_other": 0.0} for row in rows], measured).terms["scale_other"] == 1.0
+    with pytest.raises(ValueError, match="needs 10 reference networks, got 9"):
+        fit(rows[:9], measured[:9])
+
+
+def test_a_table_without_correction_predicts_uncorrected_and_summary_says_so(cache: Path):
+    graph = archdsl.load("mobilenet_v3_small")
+    path = default_path(Identity.here())
+    table = fill(graph, Identity.here(), path)
+    table.corrections = {}
+    write(table)
+    prediction = predict_layers(graph, load(Identity.here()))
+    assert prediction.uncorrected and not prediction.missing and not prediction.complete
+    with pytest.raises(MissingEntries, match="lacks a fitted correction"):
+        predict(graph, load(Identity.here()))
+    result = run_cli("summary", "mobilenet_v3_small", "--latency")
+    assert result.returncode == 1 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert "has no fitted correction" in line
+    assert line.endswith("fill it with: archdsl latency calibrate mobilenet_v3_small")
+
+
+def test_a_version_1_table_is_refused_in_one_line(cache: Path):
+    path = default_path(Identity.here())
+    fill(archdsl.load("mobilenet_v3_small"), Identity.here(), path)
+    data = json.loads(path.read_text())
+    data.pop("sha256")
+    data.pop("corrections")
+    data["version"] = 1
+    path.write_text(json.dumps(data))
+    assert VERSION == 2
+    with pytest.raises(TableError, match="format version 1, this archdsl reads 2; delete it"):
+        load(Identity.here())
+    result = run_cli("summary", "mobilenet_v3_small", "--latency")
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert "refusing latency table" in line and "format version 1" in line
+
+
+def test_timing_keeps_the_10th_percentile():
+    from archdsl.latency.timing import Stats
+
+    stats = Stats.of([float(v) for v in range(1, 12)])  # 1..11
+    assert (stats.p10, stats.q1, stats.median, stats.q3) == (2.0, 3.5, 6.0, 8.5)
+
+
+def test_reference_networks_are_disjoint_from_what_the_benchmark_evaluates():
+    from archdsl.latency.correction import MIN_NETWORKS
+    from archdsl.latency.references import INPUTS, reference_networks
+    from bench.latency import INPUTS as EVALUATED_INPUTS
+
+    references = reference_networks()
+    assert len(references) == 24 >= 2 * MIN_NETWORKS
+    signatures = {tuple(u.key for u in units(graph)) for _, graph in references}
+    assert len(signatures) == 24
+    assert all(graph.input_shape[0] in INPUTS for _, graph in references)
+    assert not set(INPUTS) & set(EVALUATED_INPUTS)

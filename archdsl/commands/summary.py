@@ -12,6 +12,8 @@ from archdsl.errors import SpecError
 
 if TYPE_CHECKING:
     from archdsl.ir.graph import Graph
+    from archdsl.latency.predict import Prediction
+    from archdsl.latency.table import Table
     from archdsl.report.latency import Latency
 
 DESCRIPTION = """Static analysis of a spec: output shape, parameters and MACs per block or layer,
@@ -109,6 +111,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lacks(table: Table, prediction: Prediction, graph: Graph) -> str:
+    if not table.entries:
+        return "has no entries yet"
+    if prediction.missing:
+        first = prediction.missing[0]
+        return (
+            f"lacks {len(prediction.missing)} of {graph.name}'s layer configurations"
+            f" (first: {first.head}, {first.key})"
+        )
+    return "has no fitted correction (the calibration that fits it did not finish)"
+
+
 def _latency(graph: Graph, args: argparse.Namespace) -> Latency:
     """The table's prediction for ``graph``; one line naming what is missing otherwise."""
     from archdsl.latency import TableError, load_table, predict_layers
@@ -121,9 +135,7 @@ def _latency(graph: Graph, args: argparse.Namespace) -> Latency:
     except TableError as error:
         raise SpecError(None, str(error)) from None
     prediction = predict_layers(graph, table)
-    if prediction.missing:
-        first = prediction.missing[0]
-        where = "has no entries yet" if not table.entries else "lacks"
+    if not prediction.complete:
         command = ["archdsl", "latency", "calibrate", args.spec]
         command += [part for text in args.overrides for part in ("--set", text)]
         if args.latency_threads != 1:
@@ -132,8 +144,6 @@ def _latency(graph: Graph, args: argparse.Namespace) -> Latency:
             command += ["--table", args.latency_table]
         raise SpecError(
             None,
-            f"the latency table {table.path} {where} {len(prediction.missing)} of"
-            f" {graph.name}'s layer configurations (first: {first.head}, {first.key});"
-            f" fill it with: {shlex.join(command)}",
+            f"the latency table {table.path} {_lacks(table, prediction, graph)}; fill it with: {shlex.join(command)}",
         )
     return Latency(prediction, table.identity, Path(table.path) if table.path else None)

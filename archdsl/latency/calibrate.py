@@ -5,23 +5,31 @@ dynamic height and width and marker channel counts serves every size), then time
 unit in turn, so a burst of load from elsewhere spreads over all of them instead of
 spoiling one. Each finished chunk is merged into the table at once, so an interrupted
 calibration keeps what it measured.
+
+A table without a correction for the batch size (a new one) first gets one: the reference
+networks (``archdsl.latency.references``) are calibrated like any network, then measured
+whole, and the correction (``archdsl.latency.correction``) is fitted to them for each clock.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from archdsl.ir.graph import Graph
+from archdsl.latency.correction import Correction, features, fit
 from archdsl.latency.machine import load_average
-from archdsl.latency.table import Identity, Table, load, merge, overhead_key
+from archdsl.latency.references import reference_networks
+from archdsl.latency.table import Identity, Table, correction_key, load, merge, overhead_key
 from archdsl.latency.timing import Samples, time_calls, warm_up
 from archdsl.latency.units import Unit, distinct, units
 
 CHUNK = 32  # units timed together (interpreters alive at once)
+WHOLE_GROUP = 8  # reference networks timed together
+WHOLE_ROUNDS = 5
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,8 @@ class Calibration:
     measured: int
     seconds: float
     table: Table
+    fitted: Correction | None = None  # the CPU-time correction, when this run fitted one
+    fit_seconds: float = 0.0
 
 
 def missing_units(graphs: Iterable[Graph], table: Table, batch: int) -> list[Unit]:
@@ -56,34 +66,109 @@ def calibrate(
     batch: int = 1,
     settings: Settings = Settings(),
     progress: Callable[[int, int], None] | None = None,
+    references: Sequence[Graph] | None = None,
 ) -> Calibration:
-    """Measure the units of ``graphs`` the table lacks, and add them to it."""
+    """Measure the units of ``graphs`` the table lacks, and add them to it. A table without
+    a correction for ``batch`` also gets the units of ``references`` (default:
+    ``reference_networks()``), which are then measured whole to fit it."""
     start = time.perf_counter()
     graphs = list(graphs)
     table = load(identity, path)
     path = table.path
     assert path is not None
     wanted = {key for graph in graphs for key in distinct(units(graph, batch))}
-    todo = missing_units(graphs, table, batch)
+    fitting: list[Graph] = []
+    if table.correction(batch, "cpu") is None or table.correction(batch, "wall") is None:
+        fitting = list(references) if references is not None else _reference_graphs()
+    todo = missing_units([*graphs, *fitting], table, batch)
+    total = len(todo) + len(fitting)
     jobs: list[tuple[str, Callable[[], Any]]] = []
     if overhead_key(batch) not in table.entries:
         jobs.append((overhead_key(batch), _overhead_model(identity.threads, batch)))
     done = 0
     if progress:
-        progress(done, len(todo))
+        progress(done, total)
     groups = _by_model(todo)
     templates: dict[str, bytes] = {}
     for index, group in enumerate(groups):
         jobs += _runners(group, identity.threads, templates)
         if len(jobs) >= CHUNK or index == len(groups) - 1:
             table = merge(identity, path, _time(jobs, settings))
-            done += sum(1 for key, _ in jobs if key in wanted)
+            done += sum(1 for key, _ in jobs if key != overhead_key(batch))
             jobs = []
             if progress:
-                progress(done, len(todo))
+                progress(done, total)
     if jobs:  # only the overhead was missing
         table = merge(identity, path, _time(jobs, settings))
-    return Calibration(len(wanted), len(todo), time.perf_counter() - start, table)
+    fitted = None
+    fit_start = time.perf_counter()
+    if fitting:
+        measured = measure_whole(fitting, identity.threads, batch, done, total, progress)
+        table, fitted = _fit(fitting, measured, table, batch)
+    return Calibration(
+        len(wanted),
+        sum(unit.key in wanted for unit in todo),
+        time.perf_counter() - start,
+        table,
+        fitted,
+        time.perf_counter() - fit_start if fitting else 0.0,
+    )
+
+
+def _reference_graphs() -> list[Graph]:
+    return [graph for _, graph in reference_networks()]
+
+
+def _fit(
+    references: list[Graph], measured: list[Samples], table: Table, batch: int
+) -> tuple[Table, Correction]:
+    """Fit and store a correction per clock; the table, and the CPU-time correction."""
+    corrections: dict[str, dict] = {}
+    fitted: dict[str, Correction] = {}
+    for clock in ("cpu", "wall"):
+        rows = [features(own_times(graph, table, batch, clock)) for graph in references]
+        fitted[clock] = fit(rows, [m.stats(clock).p10 for m in measured])
+        corrections[correction_key(batch, clock)] = fitted[clock].as_dict()
+    assert table.path is not None
+    return merge(table.identity, table.path, {}, corrections), fitted["cpu"]
+
+
+def own_times(graph: Graph, table: Table, batch: int, clock: str) -> list[tuple[Unit, float]]:
+    """Each unit that runs, with its table time less the per-inference overhead."""
+    overhead = table.ms(overhead_key(batch), clock) or 0.0
+    return [
+        (unit, max(0.0, (table.ms(unit.key, clock) or 0.0) - overhead))
+        for unit in units(graph, batch)
+        if not unit.free
+    ]
+
+
+def measure_whole(
+    graphs: list[Graph],
+    threads: int,
+    batch: int,
+    done: int = 0,
+    total: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Samples]:
+    """Each network timed whole in the interpreter, ``WHOLE_GROUP`` at a time in
+    interleaved rounds (as the units are)."""
+    from archdsl.latency.measure import prepare
+
+    results: list[Samples] = []
+    for begin in range(0, len(graphs), WHOLE_GROUP):
+        group = graphs[begin : begin + WHOLE_GROUP]
+        runs = [prepare(graph, "tflite", threads, batch) for graph in group]
+        samples = [Samples() for _ in runs]
+        for run in runs:
+            warm_up(run, runs=3, seconds=0.05)
+        for _ in range(WHOLE_ROUNDS):
+            for run, sample in zip(runs, samples, strict=True):
+                time_calls(run, sample, min_runs=5, min_seconds=0.05)
+        results += samples
+        if progress:
+            progress(done + len(results), total)
+    return results
 
 
 def _by_model(todo: list[Unit]) -> list[list[Unit]]:
@@ -171,8 +256,10 @@ def _time(jobs: list[tuple[str, Callable[[], Any]]], settings: Settings) -> dict
         wall, cpu = sample.stats("wall"), sample.stats("cpu")
         entries[key] = {
             "wall_ms": wall.median,
+            "wall_p10_ms": wall.p10,
             "wall_iqr_ms": wall.iqr,
             "cpu_ms": cpu.median,
+            "cpu_p10_ms": cpu.p10,
             "runs": wall.runs,
             "load": load[0] if load else -1.0,
         }

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archdsl.latency.correction import Correction
 from archdsl.latency.machine import fingerprint, machine, machine_text, tflite_runtime
 
 FORMAT = "archdsl-latency-table"
-VERSION = 1
+VERSION = 2  # 2: the fitted corrections (version 1 tables have none, and are refused)
 OVERHEAD = "overhead"  # the key of an (almost) empty model's time: per-inference overhead
 
 
@@ -56,10 +57,17 @@ class Table:
     identity: Identity
     entries: dict[str, dict[str, float]] = field(default_factory=dict)
     path: Path | None = None
+    # correction_key(batch, clock) -> Correction.as_dict() (archdsl.latency.correction)
+    corrections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def ms(self, key: str, clock: str = "wall") -> float | None:
+        """The entry's 10th percentile by ``clock`` (``archdsl.latency.timing`` says why)."""
         entry = self.entries.get(key)
-        return None if entry is None else entry.get(f"{clock}_ms")
+        return None if entry is None else entry.get(f"{clock}_p10_ms")
+
+    def correction(self, batch: int, clock: str) -> Correction | None:
+        data = self.corrections.get(correction_key(batch, clock))
+        return None if data is None else Correction.from_dict(data)
 
     def overhead_ms(self, batch: int, clock: str = "wall") -> float | None:
         return self.ms(overhead_key(batch), clock)
@@ -67,6 +75,10 @@ class Table:
 
 def overhead_key(batch: int) -> str:
     return f"{OVERHEAD}@{batch}"
+
+
+def correction_key(batch: int, clock: str) -> str:
+    return f"{clock}@{batch}"
 
 
 def cache_folder() -> Path:
@@ -90,6 +102,7 @@ def _body(table: Table) -> dict[str, Any]:
         "version": VERSION,
         **table.identity.as_dict(),
         "entries": table.entries,
+        "corrections": table.corrections,
     }
 
 
@@ -123,8 +136,12 @@ def read(path: Path, expected: Identity | None) -> Table:
             Identity(data["machine"], data["runtime"], data["threads"]),
             {key: dict(value) for key, value in data["entries"].items()},
             path,
+            {key: dict(value) for key, value in data["corrections"].items()},
         )
         machine_text(dict(table.identity.machine))
+        for key in table.corrections:
+            clock, batch = key.split("@")
+            table.correction(int(batch), clock)
     except (KeyError, TypeError, AttributeError, ValueError):
         raise TableError(f"{refuse}: it lacks fields a table has; {fix}") from None
     if expected is not None:
@@ -173,8 +190,14 @@ def write(table: Table) -> None:
     write_atomically(str(table.path), put)
 
 
-def merge(identity: Identity, path: Path, entries: Mapping[str, dict[str, float]]) -> Table:
-    """Add ``entries`` to the table at ``path`` under its lock; return the merged table.
+def merge(
+    identity: Identity,
+    path: Path,
+    entries: Mapping[str, dict[str, float]],
+    corrections: Mapping[str, dict[str, Any]] | None = None,
+) -> Table:
+    """Add ``entries`` (and ``corrections``) to the table at ``path`` under its lock; return
+    the merged table.
 
     The file is read again under the lock, so entries another calibration wrote meanwhile
     are kept.
@@ -183,6 +206,7 @@ def merge(identity: Identity, path: Path, entries: Mapping[str, dict[str, float]
     with _locked(path):
         table = load(identity, path)
         table.entries.update(entries)
+        table.corrections.update(corrections or {})
         write(table)
     return table
 

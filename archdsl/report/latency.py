@@ -48,7 +48,7 @@ class Latency:
             (
                 "Latency",
                 f"{p.total_ms:.3f} ms predicted = layers {p.total_ms - p.overhead_ms:.3f}"
-                f" + per-inference overhead {p.overhead_ms:.3f}",
+                f" + per-inference overhead {p.overhead_ms:.3f} (fitted)",
             ),
             ("  table of", self.identity.describe()),
             ("  clock", CLOCKS[p.clock]),
