@@ -11,13 +11,17 @@ Compile one with ``archdsl.compile.compile_document(Document(data, "<hypothesis>
 
 from __future__ import annotations
 
+import functools
 import math
+import random
 from dataclasses import dataclass, replace
 from typing import Any
 
 from hypothesis import strategies as st
 
 from archdsl.ir import builder
+from archdsl.space.load import load_space
+from archdsl.space.space import Space
 
 ACTIVATIONS = ["relu", "relu6", "hard_swish", "swish", "sigmoid", "hard_sigmoid", "tanh", "none"]
 MAX_CHANNELS = 48
@@ -383,4 +387,24 @@ def spec_documents(draw: st.DrawFn, types: list[str] | None = None) -> dict[str,
         "defaults": defaults,
     }
     data.update({section: blocks for section, blocks in sections.items() if blocks})
+    return data
+
+
+@functools.cache
+def _mnasnet_space() -> Space:
+    return load_space("mnasnet")
+
+
+@st.composite
+def mnasnet_candidates(draw: st.DrawFn) -> dict[str, Any]:
+    """A random candidate of the MnasNet search space (``specs/spaces/mnasnet.yaml``, drawn by
+    archdsl's own sampler) at a width and input size people deploy: a spec dict of the size
+    latency is predicted for (tens to hundreds of millions of MACs), unlike
+    ``spec_documents``' 16-32 pixel networks, which run in microseconds."""
+    space = _mnasnet_space()
+    assignment = space.sample(random.Random(draw(st.integers(0, 2**32 - 1))))
+    data = space.resolve(assignment, "mnasnet_candidate").data
+    size = draw(st.sampled_from([128, 160, 192, 224]))
+    data["input"] = [size, size, 3]
+    data["params"] = {**data["params"], "width": draw(st.sampled_from([0.35, 0.5, 0.75, 1.0, 1.4]))}
     return data
