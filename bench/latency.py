@@ -46,25 +46,20 @@ sampler, at widths 0.35 to 1.4 and inputs 128 to 224; the strategies' other spec
 pixel networks that run in about a microsecond, are not what anyone predicts latency for),
 is calibrated into a new table (`archdsl.latency.calibrate`, as `archdsl latency calibrate`
 does) and then measured whole (`archdsl.latency.measure.prepare`, as `archdsl latency`
-does): LiteRT interpreter, XNNPACK, 1 thread, batch 1, float32. A new table first fits its
-correction (`archdsl.latency.correction`: per-kind scales, a per-layer term and an intercept)
-on the reference networks of `archdsl.latency.references` (built-ins at width 0.5 and 1.0,
-other MnasNet-space candidates, inputs 160 and 192), measured whole in the same run; the run
-checks that no evaluated network is one of them. Networks are timed {GROUP} at a time in
+does, without `--fit`): LiteRT interpreter, XNNPACK, 1 thread, batch 1, float32. Networks
+are timed {GROUP} at a time in
 interleaved rounds (5 rounds of at least 5 runs and 0.1 s each). The machine is shared with
 other jobs, so both the table and the networks are timed by the CPU time of the interpreter's
 thread (with one thread the interpreter runs on the caller's thread), and by its 10th
 percentile over the runs: other processes inflate even CPU time (shared caches and memory,
 a virtual machine's host) in busy phases, while the fastest runs barely move
 (`archdsl.latency.timing`); the wall-clock and median figures are given too. The predicted
-figure is `archdsl.latency.predict` (what `summary --latency` prints); "uncorrected" is the
-table's sum without the fitted correction. Share within ±10%: networks whose
+figure is `archdsl.latency.predict` (what `summary --latency` prints). Share within ±10%: networks whose
 |predicted / measured - 1| <= 0.1 (goal: at least 95%; nn-Meter reports 99.0% on a mobile CPU).
 Rank correlation: Spearman's rho of predicted latency and of MACs with measured latency, over
 all networks (goal: predictor at least 0.95 and above MACs), also given per subset (built-ins,
 random networks). The calibration time is that of the eight built-ins at their default
-settings into a new, empty table (the reference networks' fit included), the first step of
-this run. The summary cost is `archdsl summary mnasnet_a1 --latency` against
+settings into a new, empty table, the first step of this run. The summary cost is `archdsl summary mnasnet_a1 --latency` against
 `archdsl summary mnasnet_a1`, as whole processes in alternating rounds (goal: at most 1.5x)."""
 
 
@@ -147,39 +142,23 @@ def run(config: Config) -> list[Row]:
 
     import_tensorflow(1)
     from archdsl.latency.calibrate import calibrate
-    from archdsl.latency.references import reference_networks
     from archdsl.latency.table import Identity, default_path, write
 
     identity = Identity.here(1)
     built_ins = [archdsl.load(name) for name in BUILT_INS]
     nets = networks(quick)
-    fitted_on = {_signature(graph) for _, graph in reference_networks()}
-    overlap = [label for label, graph in nets if _signature(graph) in fitted_on]
-    if overlap:
-        raise RuntimeError(f"evaluated networks the correction is fitted on: {overlap}")
     with tempfile.TemporaryDirectory() as empty:
         path = Path(empty) / "table.json"
         first = calibrate(built_ins, identity, path, progress=_progress("built-ins"))
         rest = calibrate([g for _, g in nets], identity, path, progress=_progress("all networks"))
-    assert first.fitted is not None
     measured = _measure([g for _, g in nets])
     points = REPO / "out" / "latency_points.json" if quick else POINTS
     rows = _accuracy(nets, rest.table, measured, points)
-    fit = first.fitted.fit
-    rows.append(
-        Note(
-            TITLE,
-            f"the correction, fitted on {fit['networks']} reference networks in"
-            f" {first.fit_seconds:.0f} s: {fit['within_10_percent']:.1%} of them within ±10%,"
-            f" median error {fit['median_abs_error']:.1%}; terms "
-            + ", ".join(f"{k} {v:.4g}" for k, v in first.fitted.terms.items()),
-        )
-    )
     rows.append(
         Measurement(
             TITLE,
             f"calibrating the 8 built-ins from an empty table ({first.measured} layer"
-            " configurations, the correction's fit included)",
+            " configurations)",
             Sample.of([first.seconds], "s"),
         )
     )
@@ -237,7 +216,6 @@ def _accuracy(
     path: Path,
 ) -> list[Row]:
     from archdsl.latency import predict
-    from archdsl.latency.calibrate import own_times
 
     rows: list[Row] = []
     macs = [archdsl.analyze(graph).total.macs for _, graph in nets]
@@ -273,19 +251,6 @@ def _accuracy(
                     f" Spearman rho: predictor {rho:.3f}, MACs {rho_m:.3f}",
                 )
             )
-        uncorrected = [
-            sum(ms for _, ms in own_times(graph, table, 1, clock))
-            + (table.overhead_ms(1, clock) or 0.0)
-            for _, graph in nets
-        ]
-        share_raw, rho_raw, _ = _share_and_rho(uncorrected, actual, macs)
-        rows.append(
-            Note(
-                TITLE,
-                f"{name}, uncorrected (the table's sum, as before the correction):"
-                f" {share_raw:.1%} within ±10%; Spearman rho {rho_raw:.3f}",
-            )
-        )
         rows.append(
             Figure(
                 TITLE,

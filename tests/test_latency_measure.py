@@ -1,8 +1,8 @@
 """archdsl latency and latency calibrate, end to end in the TFLite interpreter (slow: TensorFlow).
 
-About 3 minutes of CPU on 2 cores: a correction fitted on ten variants of a small network
-(instead of the default reference networks, which take minutes more), one calibration of
-the small network, with every unit kind the built-ins use (conv, depthwise, SE, residual add,
+About 3 minutes of CPU on 2 cores: a correction fitted (as `latency calibrate --fit` does) on
+ten variants of a small network instead of the default reference networks, which take minutes
+more; one calibration of the small network, with every unit kind the built-ins use (conv, depthwise, SE, residual add,
 ShuffleNet split/concat/shuffle, pooling, dense), and one measurement of it.
 """
 
@@ -67,7 +67,7 @@ def calibrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     table = folder / "table.json"
     variants = references()
     import_tensorflow(1)
-    fitted = calibrate([], Identity.here(1), table, references=variants).fitted
+    fitted = calibrate([], Identity.here(1), table, references=variants, fit=True).fitted
     assert fitted is not None and fitted.fit["networks"] == 10
     assert all(fitted.terms[term] >= 0 for term in fitted.terms if term != "per_unit_ms")
     result = run_cli("latency", "calibrate", str(spec), "--table", str(table), timeout=600)

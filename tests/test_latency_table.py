@@ -70,12 +70,6 @@ def test_keys_change_with_shape_batch_and_width_not_with_bn_epsilon():
     assert all("epsilon" not in key for key in base)
 
 
-def identity_correction(overhead: float) -> dict:
-    """A correction that changes nothing: scales 1, no per-unit term, the overhead once."""
-    terms = {name: 1.0 for name in TERMS} | {PER_UNIT: 0.0, INTERCEPT: overhead}
-    return Correction(terms, {"networks": 0}).as_dict()
-
-
 def fill(
     graph: archdsl.Graph,
     identity: Identity,
@@ -89,8 +83,7 @@ def fill(
         for key in distinct(units(graph))
     }
     entries[overhead_key(1)] = {"wall_p10_ms": overhead, "cpu_p10_ms": overhead}
-    correction = correction or identity_correction(overhead)
-    corrections = {correction_key(1, clock): correction for clock in ("wall", "cpu")}
+    corrections = {correction_key(1, c): correction for c in ("wall", "cpu") if correction}
     table = Table(identity, entries, path, corrections)
     write(table)
     return table
@@ -278,8 +271,9 @@ def test_docs_quote_the_latency_benchmark():
 
     report = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
     docs = (ROOT / "docs" / "latency.md").read_text(encoding="utf-8")
-    quoted = re.findall(r"^> ((?:CPU time|wall-clock), \d+ networks: .*)$", docs, re.M)
-    assert len(quoted) == 2
+    quoted = re.findall(r"^> ((?:CPU time|wall-clock|the correction)[,:] .*)$", docs, re.M)
+    overall = [line for line in quoted if re.match(r"(CPU time|wall-clock), \d+ networks: ", line)]
+    assert len(overall) == 2 and len(quoted) > len(overall)
     for line in quoted:
         assert line in report, line
 
@@ -294,7 +288,7 @@ def test_prediction_applies_the_tables_fitted_correction(tmp_path: Path):
     by_kind = {"conv2d": 1.5, "dense": 1.5, "depthwise_conv2d": 2.0}  # the rest: 0.5
     expected = 0.2 + sum(by_kind.get(u.nodes[0].op, 0.5) * own[u.head] + 0.003 for u in run)
     prediction = predict_layers(graph, table, clock="wall")
-    assert prediction.complete and prediction.overhead_ms == 0.2
+    assert prediction.corrected and not prediction.missing and prediction.overhead_ms == 0.2
     assert prediction.total_ms == pytest.approx(expected)
     assert prediction.layers["stem_conv"] == pytest.approx(1.5 * own["stem_conv"] + 0.003)
     assert {u.nodes[0].op for u in run} >= {"conv2d", "depthwise_conv2d", "add", "dense"}
@@ -331,21 +325,12 @@ def test_fit_recovers_known_terms_and_keeps_scales_non_negative():
         fit(rows[:9], measured[:9])
 
 
-def test_a_table_without_correction_predicts_uncorrected_and_summary_says_so(cache: Path):
-    graph = archdsl.load("mobilenet_v3_small")
-    path = default_path(Identity.here())
-    table = fill(graph, Identity.here(), path)
-    table.corrections = {}
-    write(table)
-    prediction = predict_layers(graph, load(Identity.here()))
-    assert prediction.uncorrected and not prediction.missing and not prediction.complete
-    with pytest.raises(MissingEntries, match="lacks a fitted correction"):
-        predict(graph, load(Identity.here()))
-    result = run_cli("summary", "mobilenet_v3_small", "--latency")
+def test_fit_is_an_option_of_calibrate_only(cache: Path):
+    result = run_cli("latency", "mobilenet_v3_small", "--fit")
     assert result.returncode == 1 and result.stdout == ""
-    (line,) = result.stderr.splitlines()
-    assert "has no fitted correction" in line
-    assert line.endswith("fill it with: archdsl latency calibrate mobilenet_v3_small")
+    assert result.stderr.splitlines() == [
+        "archdsl: error: --fit applies to 'archdsl latency calibrate' only"
+    ]
 
 
 def test_a_version_1_table_is_refused_in_one_line(cache: Path):

@@ -24,12 +24,13 @@ the load average. --runtime keras times the Keras model in TensorFlow instead.
 'archdsl latency calibrate SPEC...' fills the latency table that 'archdsl summary --latency'
 predicts from without TensorFlow: every distinct layer configuration of the specs (op,
 input shape, kernel, stride, channels, groups, and the BatchNorm and activation fused into
-it) is timed once as a one-layer TFLite model. A new table first gets a correction for
-what one-layer timings miss (weights hot in the cache, the per-inference overhead): the
+it) is timed once as a one-layer TFLite model. The table is kept per machine, runtime and
+thread count in $XDG_CACHE_HOME/archdsl/latency (default ~/.cache/archdsl/latency).
+--fit also fits a correction for what one-layer timings miss (weights hot in the cache):
 reference networks (built-ins at width 0.5 and 1.0, MnasNet-space candidates, inputs 160
 and 192) are calibrated and measured whole, and per-kind scales, a per-layer term and an
-intercept are fitted to them (a few minutes, once). The table is kept per machine, runtime
-and thread count in $XDG_CACHE_HOME/archdsl/latency (default ~/.cache/archdsl/latency).
+intercept are fitted to them (a few minutes). Use it on a machine nothing else runs on: a
+fit taken under other load carries that load into every prediction.
 
 Timing on a busy machine: with one thread (the default) the interpreter runs on the
 calling thread, so its CPU time is reported beside the wall-clock time; when the two
@@ -88,6 +89,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument(
+        "--fit",
+        action="store_true",
+        help="calibrate: also fit the table's correction on reference networks measured whole"
+        " (a few minutes; on a machine nothing else runs on)",
+    )
+    parser.add_argument(
         "--table",
         type=Path,
         metavar="PATH",
@@ -98,6 +105,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     specs = list(args.spec)
+    if args.fit and specs[0] != "calibrate":
+        raise SpecError(None, "--fit applies to 'archdsl latency calibrate' only")
     if specs[0] == "calibrate":
         if len(specs) == 1:
             raise SpecError(None, "latency calibrate needs at least one SPEC")
@@ -134,7 +143,14 @@ def _calibrate(args: argparse.Namespace, specs: list[str]) -> int:
     _with_tensorflow(lambda: import_tensorflow(args.threads))
     from archdsl.latency.calibrate import calibrate
 
-    result = calibrate(graphs, table.identity, table.path, args.batch, progress=_progress_bar())
+    result = calibrate(
+        graphs,
+        table.identity,
+        table.path,
+        args.batch,
+        progress=_progress_bar(),
+        fit=args.fit,
+    )
     print(
         f"measured {result.measured} of the {result.wanted} layer configurations"
         f" of {', '.join(g.name for g in graphs)} in {result.seconds:.1f} s"
@@ -206,7 +222,7 @@ def _predicted(graph: Any, table: Any, args: argparse.Namespace) -> dict[str, fl
 
     clocks = ("wall", "cpu") if args.threads == 1 else ("wall",)
     predictions = {clock: predict_layers(graph, table, args.batch, clock) for clock in clocks}
-    if not all(prediction.complete for prediction in predictions.values()):
+    if predictions["wall"].missing:
         return None
     return {clock: prediction.total_ms for clock, prediction in predictions.items()}
 

@@ -114,13 +114,11 @@ def run(args: argparse.Namespace) -> int:
 def _lacks(table: Table, prediction: Prediction, graph: Graph) -> str:
     if not table.entries:
         return "has no entries yet"
-    if prediction.missing:
-        first = prediction.missing[0]
-        return (
-            f"lacks {len(prediction.missing)} of {graph.name}'s layer configurations"
-            f" (first: {first.head}, {first.key})"
-        )
-    return "has no fitted correction (the calibration that fits it did not finish)"
+    first = prediction.missing[0]
+    return (
+        f"lacks {len(prediction.missing)} of {graph.name}'s layer configurations"
+        f" (first: {first.head}, {first.key})"
+    )
 
 
 def _latency(graph: Graph, args: argparse.Namespace) -> Latency:
@@ -135,7 +133,7 @@ def _latency(graph: Graph, args: argparse.Namespace) -> Latency:
     except TableError as error:
         raise SpecError(None, str(error)) from None
     prediction = predict_layers(graph, table)
-    if not prediction.complete:
+    if prediction.missing:
         command = ["archdsl", "latency", "calibrate", args.spec]
         command += [part for text in args.overrides for part in ("--set", text)]
         if args.latency_threads != 1:

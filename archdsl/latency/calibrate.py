@@ -6,9 +6,12 @@ unit in turn, so a burst of load from elsewhere spreads over all of them instead
 spoiling one. Each finished chunk is merged into the table at once, so an interrupted
 calibration keeps what it measured.
 
-A table without a correction for the batch size (a new one) first gets one: the reference
-networks (``archdsl.latency.references``) are calibrated like any network, then measured
-whole, and the correction (``archdsl.latency.correction``) is fitted to them for each clock.
+With ``fit`` (``archdsl latency calibrate --fit``), the table also gets a correction: the
+reference networks (``archdsl.latency.references``) are calibrated like any network, then
+measured whole, and the correction (``archdsl.latency.correction``) is fitted to them for
+each clock. It is not the default: on the shared machine the benchmarks ran on, the load
+changed between the fit and later measurements, and the fitted terms made predictions worse
+than the plain sum (docs/latency.md).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from archdsl.ir.graph import Graph
-from archdsl.latency.correction import Correction, features, fit
+from archdsl.latency.correction import Correction, features
+from archdsl.latency.correction import fit as fit_terms
 from archdsl.latency.machine import load_average
 from archdsl.latency.references import reference_networks
 from archdsl.latency.table import Identity, Table, correction_key, load, merge, overhead_key
@@ -67,10 +71,11 @@ def calibrate(
     settings: Settings = Settings(),
     progress: Callable[[int, int], None] | None = None,
     references: Sequence[Graph] | None = None,
+    fit: bool = False,
 ) -> Calibration:
-    """Measure the units of ``graphs`` the table lacks, and add them to it. A table without
-    a correction for ``batch`` also gets the units of ``references`` (default:
-    ``reference_networks()``), which are then measured whole to fit it."""
+    """Measure the units of ``graphs`` the table lacks, and add them to it. With ``fit``,
+    also calibrate ``references`` (default: ``reference_networks()``), measure them whole
+    and fit the table's correction for ``batch`` to them."""
     start = time.perf_counter()
     graphs = list(graphs)
     table = load(identity, path)
@@ -78,7 +83,7 @@ def calibrate(
     assert path is not None
     wanted = {key for graph in graphs for key in distinct(units(graph, batch))}
     fitting: list[Graph] = []
-    if table.correction(batch, "cpu") is None or table.correction(batch, "wall") is None:
+    if fit:
         fitting = list(references) if references is not None else _reference_graphs()
     todo = missing_units([*graphs, *fitting], table, batch)
     total = len(todo) + len(fitting)
@@ -127,7 +132,7 @@ def _fit(
     fitted: dict[str, Correction] = {}
     for clock in ("cpu", "wall"):
         rows = [features(own_times(graph, table, batch, clock)) for graph in references]
-        fitted[clock] = fit(rows, [m.stats(clock).p10 for m in measured])
+        fitted[clock] = fit_terms(rows, [m.stats(clock).p10 for m in measured])
         corrections[correction_key(batch, clock)] = fitted[clock].as_dict()
     assert table.path is not None
     return merge(table.identity, table.path, {}, corrections), fitted["cpu"]

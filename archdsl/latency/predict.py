@@ -3,13 +3,13 @@
 Pure Python. Each table entry is the time (10th percentile) of one invoke of a model
 holding only that unit; such an invoke also pays the interpreter's fixed cost per inference (entering
 the runtime, walking the execution plan, returning), which a whole network pays once, not
-once per layer. So a unit's own time is its entry minus the overhead entry (the time of an
-almost empty model, never below 0). What timing a unit alone still misses (its weights are
-hot in the cache, as they are not in a network) is corrected by the table's fitted
-correction (``archdsl.latency.correction``): each unit costs its kind's scale times its own
-time plus a per-unit term, and the network costs the sum of its units plus the fitted
-per-inference intercept. Fusion is accounted for by the units themselves: a conv's
-BatchNorm and activation are measured inside it, as the converter fuses them.
+once per layer. So a unit costs its entry minus the overhead entry (the time of an almost
+empty model, never below 0), and the network costs the sum of its units plus the overhead
+once. A table calibrated with ``--fit`` holds a correction (``archdsl.latency.correction``)
+for what timing a unit alone still misses: then each unit costs its kind's scale times its
+own time plus a per-unit term, and the network adds the fitted intercept instead of the
+overhead. Fusion is accounted for by the units themselves: a conv's BatchNorm and
+activation are measured inside it, as the converter fuses them.
 """
 
 from __future__ import annotations
@@ -22,13 +22,11 @@ from archdsl.latency.units import Unit, units
 
 
 class MissingEntries(Exception):
-    """The table lacks some of the network's unit configurations, or its correction."""
+    """The table lacks some of the network's unit configurations."""
 
-    def __init__(self, missing: list[Unit], uncorrected: bool = False) -> None:
-        what = f"{len(missing)} layer configurations" if missing else "a fitted correction"
-        super().__init__(f"the latency table lacks {what}")
+    def __init__(self, missing: list[Unit]) -> None:
+        super().__init__(f"the latency table lacks {len(missing)} layer configurations")
         self.missing = missing
-        self.uncorrected = uncorrected
 
 
 @dataclass(frozen=True)
@@ -40,11 +38,7 @@ class Prediction:
     overhead_ms: float
     clock: str
     missing: list[Unit] = field(default_factory=list)
-    uncorrected: bool = False  # the table has no correction for this batch and clock
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing and not self.uncorrected
+    corrected: bool = False  # by the table's fitted correction (overhead_ms is its intercept)
 
     @property
     def total_ms(self) -> float:
@@ -64,9 +58,8 @@ def predict_layers(
     graph: Graph, table: Table, batch: int = 1, clock: str | None = None
 ) -> Prediction:
     """Per-layer predicted times; units the table lacks are listed once per distinct key in
-    ``missing`` (and count 0), and a table without a correction for ``batch`` and ``clock``
-    sets ``uncorrected`` (and predicts without one). ``clock`` is 'wall' or 'cpu' (default:
-    ``default_clock``)."""
+    ``missing`` (and count 0). The table's correction for ``batch`` and ``clock`` applies
+    when it has one. ``clock`` is 'wall' or 'cpu' (default: ``default_clock``)."""
     clock = clock or default_clock(table)
     overhead = table.ms(overhead_key(batch), clock)
     correction = table.correction(batch, clock)
@@ -88,13 +81,13 @@ def predict_layers(
         own = max(0.0, ms - (overhead or 0.0))
         layers[unit.head] = correction.unit_ms(unit, own) if correction else own
     fixed = correction.intercept_ms if correction else overhead or 0.0
-    return Prediction(layers, fused, fixed, clock, missing, correction is None)
+    return Prediction(layers, fused, fixed, clock, missing, correction is not None)
 
 
 def predict(graph: Graph, table: Table, batch: int = 1, clock: str | None = None) -> float:
     """Predicted milliseconds of one inference of ``graph``; MissingEntries if the table
-    lacks a unit or the correction (``archdsl latency calibrate`` fills both)."""
+    lacks a unit (``archdsl latency calibrate`` fills it)."""
     prediction = predict_layers(graph, table, batch, clock)
-    if not prediction.complete:
-        raise MissingEntries(prediction.missing, prediction.uncorrected)
+    if prediction.missing:
+        raise MissingEntries(prediction.missing)
     return prediction.total_ms

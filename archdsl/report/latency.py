@@ -48,7 +48,8 @@ class Latency:
             (
                 "Latency",
                 f"{p.total_ms:.3f} ms predicted = layers {p.total_ms - p.overhead_ms:.3f}"
-                f" + per-inference overhead {p.overhead_ms:.3f} (fitted)",
+                f" + per-inference overhead {p.overhead_ms:.3f}"
+                + (" (the table's fitted correction)" if p.corrected else ""),
             ),
             ("  table of", self.identity.describe()),
             ("  clock", CLOCKS[p.clock]),
