@@ -77,22 +77,30 @@ def test_reachable_segments_hold_exactly_the_candidates_layer_configurations(sea
     assert len(from_segments) > 20
 
 
-def fake_table(path: Path, space) -> Table:
-    """A table with a made-up time for every layer configuration of ``space``."""
+def fake_table(path: Path, space, corrections: dict | None = None) -> Table:
+    """A table with a made-up time for every layer configuration of ``space`` (and
+    ``corrections``, as ``latency calibrate --fit`` stores them)."""
     keys = {key for s in StageFigures(space).reachable() for key in distinct(units(s.graph))}
     entries = {
-        key: {"wall_ms": 0.01 * (len(key) % 17 + 1), "cpu_ms": 0.02 * (len(key) % 13 + 1)}
+        key: {"wall_p10_ms": 0.01 * (len(key) % 17 + 1), "cpu_p10_ms": 0.02 * (len(key) % 13 + 1)}
         for key in keys
     }
-    entries[overhead_key(1)] = {"wall_ms": 0.005, "cpu_ms": 0.004}
-    table = Table(Identity.here(1), entries, path)
+    entries[overhead_key(1)] = {"wall_p10_ms": 0.005, "cpu_p10_ms": 0.004}
+    table = Table(Identity.here(1), entries, path, corrections or {})
     write(table)
     return table
 
 
-def test_predicted_latency_by_stage_equals_predicting_the_whole_candidate(tmp_path):
+@pytest.mark.parametrize("corrected", [False, True])
+def test_predicted_latency_by_stage_equals_predicting_the_whole_candidate(tmp_path, corrected):
+    from archdsl.latency.correction import Correction
+
+    terms = {"intercept_ms": 0.3, "per_unit_ms": 0.002, "scale_conv": 1.2}
+    terms |= {"scale_depthwise": 1.7, "scale_other": 0.6}
+    fitted = {"cpu@1": Correction(terms, {}).as_dict()} if corrected else None
     space = load_space(MNASNET)
-    table = fake_table(tmp_path / "table.json", space)
+    table = fake_table(tmp_path / "table.json", space, fitted)
+    assert (table.correction(1, "cpu") is not None) == corrected
     evaluator = Evaluator(space, table=table)
     for index, assignment in enumerate(itertools.islice(draw(space, seed=3), 25)):
         graph = evaluate(space, assignment, index).graph

@@ -1,7 +1,8 @@
 """Predicted latency of a space's candidates, from the latency table, segment by segment.
 
 The table predicts a network as the sum of its units' times plus the interpreter's
-overhead once (archdsl.latency.predict). A unit never spans two stages (a conv fuses only
+overhead once, or the fitted intercept when the table has a correction
+(archdsl.latency.predict). A unit never spans two stages (a conv fuses only
 the BatchNorm and activation of its own block), so a candidate's prediction is the sum of
 its segments' unit times, each segment predicted once, plus the overhead.
 """
@@ -23,6 +24,9 @@ class SpaceLatency:
         self.table = table
         self.clock = default_clock(table)
         self.overhead = table.ms(overhead_key(1), self.clock)
+        correction = table.correction(1, self.clock)
+        if correction is not None and self.overhead is not None:
+            self.overhead = correction.intercept_ms
         self.cache: dict[int, float] = {}
 
     def missing(self) -> tuple[list[Unit], int]:
