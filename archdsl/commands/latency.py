@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -142,15 +141,18 @@ def _calibrate(args: argparse.Namespace, specs: list[str]) -> int:
 
     _with_tensorflow(lambda: import_tensorflow(args.threads))
     from archdsl.latency.calibrate import calibrate
+    from archdsl.report.progress import Progress
 
+    progress = Progress(1, "calibrating")
     result = calibrate(
         graphs,
         table.identity,
         table.path,
         args.batch,
-        progress=_progress_bar(),
+        progress=lambda done, total: progress.update(done, total=total),
         fit=args.fit,
     )
+    progress.close()
     print(
         f"measured {result.measured} of the {result.wanted} layer configurations"
         f" of {', '.join(g.name for g in graphs)} in {result.seconds:.1f} s"
@@ -166,23 +168,6 @@ def _calibrate(args: argparse.Namespace, specs: list[str]) -> int:
             f" predicted within ±10% (CPU time), median error {fit['median_abs_error']:.1%}"
         )
     return 0
-
-
-def _progress_bar() -> Any:
-    """Redraws one line on stderr when it is a terminal; otherwise stays quiet."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        end = "\n" if done >= total else ""
-        sys.stderr.write(
-            f"\rcalibrating [{'#' * filled}{'.' * (width - filled)}] {done}/{total}{end}"
-        )
-        sys.stderr.flush()
-
-    return show
 
 
 def _with_tensorflow(step: Any) -> Any:

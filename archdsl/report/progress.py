@@ -21,8 +21,11 @@ class Progress:
         self.start = time.perf_counter()
         self.drawn = 0.0
 
-    def update(self, done: int, note: str = "") -> None:
+    def update(self, done: int, note: str = "", total: int | None = None) -> None:
+        """Redraw at ``done``; ``total`` when the work found along the way changes it."""
         self.done = done
+        if total is not None:
+            self.total = max(total, 1)
         now = time.perf_counter()
         if self.enabled and (now - self.drawn >= 0.1 or done >= self.total):
             self.drawn = now
