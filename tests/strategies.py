@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from archdsl.ir import builder
 from archdsl.space.load import load_space
 from archdsl.space.space import Space
+from archdsl.spec.schema import block_knobs
 
 ACTIVATIONS = ["relu", "relu6", "hard_swish", "swish", "sigmoid", "hard_sigmoid", "tanh", "none"]
 MAX_CHANNELS = 48
@@ -368,6 +369,10 @@ def spec_documents(draw: st.DrawFn, types: list[str] | None = None) -> dict[str,
         here = replace(settings, depth=settings.depth if section == "stages" else 1.0)
         for _ in range(draw(st.integers(low, high))):
             entry, shape = draw(block(shape, here, types))
+            ((kind, args),) = entry.items()
+            joins = section == "stages" and blocks and isinstance(args, dict)
+            if joins and "repeats" in block_knobs(kind) and draw(st.booleans()):
+                args["continues"] = True  # its layers join the stage above
             blocks.append(entry)
         sections[section] = blocks
     if draw(st.booleans()):  # a classifier head reached through a $param

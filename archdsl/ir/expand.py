@@ -58,11 +58,20 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
     stage_ends: list[tuple[str, str]] = []
     for section in BLOCK_SECTIONS:
         entries = data.get(section) or []
-        names = _default_names(section, entries)
+        stages = _stage_numbers(doc, section, entries)
+        names = _default_names(section, entries, stages)
+        made: Counter[int] = Counter()  # blocks made so far in each stage
         for index, entry in enumerate(entries[: _kept(section, entries, params)]):
-            x = _expand_entry(doc, graph, settings, section, index, entry, names[index], x)
+            stage = stages[index]
+            before = graph.stage_blocks
+            x = _expand_entry(
+                doc, graph, settings, section, index, entry, names[index], x, stage, made[stage]
+            )
             if section == "stages":
-                stage_ends.append((f"s{index + 1}", x))
+                made[stage] += graph.stage_blocks - before
+                if stage_ends and stage_ends[-1][0] == f"s{stage}":
+                    stage_ends.pop()  # the stage goes on: its end is its last entry's
+                stage_ends.append((f"s{stage}", x))
     if len(graph.nodes) == 1:
         raise SpecError(doc.locate(("stages",), key=True), "the network makes no layers")
     if params["pooling"] != "none" and not params["features_only"]:
@@ -103,10 +112,29 @@ def _kept(section: str, entries: list[dict[str, Any]], params: dict[str, Any]) -
     return convolutions.index(False) if False in convolutions else len(entries)
 
 
-def _default_names(section: str, entries: list[dict[str, Any]]) -> list[str]:
+def _stage_numbers(doc: Document, section: str, entries: list[dict[str, Any]]) -> list[int]:
+    """Each entry's stage number (1-based): the next one, or the one above for an entry
+    that ``continues`` it (a stage whose layers differ)."""
+    numbers: list[int] = []
+    for index, entry in enumerate(entries):
+        block_type, args = next(iter(entry.items()))
+        continues = isinstance(args, dict) and args.get("continues") is True
+        if continues and (section != "stages" or index == 0):
+            where = doc.locate((section, index, block_type, "continues"))
+            why = (
+                f"only an entry of stages continues a stage, not one of {section}"
+                if section != "stages"
+                else "the first stage has no stage above it to continue"
+            )
+            raise SpecError(where, f"continues: {why}")
+        numbers.append(numbers[-1] if continues else (numbers[-1] + 1 if numbers else 1))
+    return numbers
+
+
+def _default_names(section: str, entries: list[dict[str, Any]], stages: list[int]) -> list[str]:
     """stem / stem1.., s1.., head_conv, head_conv2.. where the block gives no name."""
     if section == "stages":
-        return [f"s{i + 1}" for i in range(len(entries))]
+        return [f"s{number}" for number in stages]
     if section == "stem":
         return ["stem"] if len(entries) == 1 else [f"stem{i + 1}" for i in range(len(entries))]
     seen: Counter[str] = Counter()
@@ -127,18 +155,21 @@ def _expand_entry(
     entry: dict[str, Any],
     default_name: str,
     x: str,
+    stage_number: int = 0,
+    earlier: int = 0,
 ) -> str:
+    """Lower one entry; in the stages, ``earlier`` blocks of its stage came before it."""
     block_type, args = next(iter(entry.items()))
     if not isinstance(args, dict):
         args = {} if args is None else {SHORTHAND_KNOB[block_type]: args}
     path = (section, index, block_type)
-    stage = f"s{index + 1}" if section == "stages" else section
+    stage = f"s{stage_number}" if section == "stages" else section
     base = args.get("name") or default_name
     values = knob_values(block_type, settings, args)
     repeats = _repeats(entry, section, settings.depth)
     for repeat in range(repeats):
         numbered = section == "stages" or repeats > 1
-        name = f"{base}_b{repeat + 1}" if numbered else base
+        name = f"{base}_b{earlier + repeat + 1}" if numbered else base
         stride = int(args.get("stride", 1)) if repeat == 0 and block_type in REPEATABLE else 1
         stage_index = graph.stage_blocks if section == "stages" else None
         context = BlockContext(
