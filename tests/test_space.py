@@ -181,7 +181,8 @@ def _space_error(tmp_path: Path, text: str) -> str:
         ("{choice: [3, 3]}", "bad.yaml:7:49: error: s1.kernel: option 3 is listed twice"),
         ("{choice: 3}", "bad.yaml:7:45: error: s1.kernel: choice must be a list of options"),
         ("{choice: [3, {a: 1}]}", "bad.yaml:7:49: error: s1.kernel: an option must be a number"),
-        ("{choice: [3], per: layer}", "bad.yaml:7:50: error: s1.kernel: a choice is written"),
+        ("{choice: [3], size: 2}", "bad.yaml:7:50: error: s1.kernel: a choice is written"),
+        ("{choice: [3, 5], per: stage}", "bad.yaml:7:58: error: s1.kernel: per is 'layer'"),
         (
             "{of: 3, times: [1, 2]}",
             "bad.yaml:7:52: error: s1.kernel: 'times' choices are for filters only",

@@ -14,7 +14,8 @@ DESCRIPTION = """A search space is a spec in which some values are choices:
   repeats: {of: 3, plus: [-1, 0, 1]}           the base plus one of these
 and a stage written `block: {op: {choice: [...]}, ...}` takes one op from the space's
 `ops` table. Each block's choice is made once for all its layers (MnasNet's factorized
-hierarchical space). Prints the choices per block, the number of candidates factorized
+hierarchical space), or for each layer where the space says `per: layer` (k{3|5}/layer in
+the DSL; `per: layer` on a searched block: all its choices). Prints the choices per block, the number of candidates factorized
 and flat (exact integers; as the MnasNet paper counts them and as distinct designs), and
 the exact range of parameters and MACs over the space. No TensorFlow, no Optuna.
 """

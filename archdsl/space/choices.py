@@ -4,6 +4,9 @@
 - ``{of: 96, times: [0.75, 1.0, 1.25]}``: filters relative to a base, rounded to a multiple
   of the space's divisor as the width multiplier rounds (make_divisible);
 - ``{of: 3, plus: [-1, 0, 1]}``: an integer (the number of layers) relative to a base.
+
+Any of them may add ``per: layer``: a knob of a stage chosen for each of its layers instead
+of once for all of them (``per: block``, the default, is MnasNet's factorization).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from archdsl.spec.document import Document, Path
 
 FORMS = ({"choice"}, {"of", "times"}, {"of", "plus"})
 MARKERS = {"choice", "times", "plus"}
+PER = ("block", "layer")
 Scalar = int | float | str | bool
 
 
@@ -30,6 +34,8 @@ class Choice:
     labels: tuple[str, ...]
     block: int | None = None  # the stage it belongs to (index in stages), if any
     knob: str = ""
+    per: str = "block"  # as written: once for the block's layers, or per layer
+    layer: int = 0  # made per layer: this choice is its stage's layer `layer` (from 1)
 
     @property
     def size(self) -> int:
@@ -74,7 +80,7 @@ def read_choice(
     doc: Document, node: dict[str, Any], path: Path, name: str, knob: str, divisor: int
 ) -> Choice:
     """The Choice written at ``path``; a SpecError pointing into the space if it is malformed."""
-    keys = set(node)
+    keys = set(node) - {"per"}
     if keys not in FORMS:
         extra = sorted(keys - {"choice", "of", "times", "plus"}, key=str)
         where = doc.locate((*path, extra[0]), key=True) if extra else doc.locate(path)
@@ -82,6 +88,13 @@ def read_choice(
             where,
             f"{name}: a choice is written {{choice: [a, b]}}, {{of: N, times: [x, y]}}"
             f" or {{of: N, plus: [i, j]}}; got keys {', '.join(sorted(map(str, keys)))}",
+        )
+    per = node.get("per", "block")
+    if per not in PER:
+        raise SpecError(
+            doc.locate((*path, "per")),
+            f"{name}: per is 'layer' (a choice for each layer of the block) or 'block' (one"
+            f" for all of them, the default), not {_show(per)!r}",
         )
     listed_key = next(key for key in ("choice", "times", "plus") if key in node)
     listed = node[listed_key]
@@ -102,7 +115,7 @@ def read_choice(
     else:
         options, labels = _relative(doc, node, path, name, knob, listed_key, divisor)
     _no_repeats(doc, list_path, name, listed)
-    return Choice(name, path, options, labels, knob=knob)
+    return Choice(name, path, options, labels, knob=knob, per=per)
 
 
 def _relative(

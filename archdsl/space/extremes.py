@@ -40,7 +40,9 @@ def extremes(space: Space, limits: Limits = DEFAULT_LIMITS) -> Extremes | None:
     resolved = check_document(space.resolve(base)).data
     walk = _Walk(space, resolved, limits)
     steps = sorted({choice.block for choice in space.choices if choice.block is not None})
-    stages = resolved["stages"]
+    # each stage's entry by its index in the space (a stage with per-layer choices, which
+    # becomes several entries, is walked from its designs, never read here)
+    stages = [substitute(group[0], resolved["params"]) for group in space.stage_entries(base)]
     shape, (params, macs) = walk.run(
         tuple(resolved["input"]), resolved.get("stem") or [], stages[: steps[0]], []
     )
@@ -49,20 +51,18 @@ def extremes(space: Space, limits: Limits = DEFAULT_LIMITS) -> Extremes | None:
         last = position == len(steps) - 1
         following = stages[stage + 1 : len(stages) if last else steps[position + 1]]
         head = (resolved.get("head") or []) if last else []
-        designs = _designs(space, stage, base, resolved["params"])
         nxt: dict[Shape, Bounds] = {}
-        for in_shape, bounds in states.items():
-            for layer, repeats in designs:
-                for out, (params, macs) in walk.stage(in_shape, layer, repeats, following, head):
-                    low_p, high_p, low_m, high_m = bounds
-                    new = (low_p + params, high_p + params, low_m + macs, high_m + macs)
-                    old = nxt.get(out, new)
-                    nxt[out] = (
-                        min(old[0], new[0]),
-                        max(old[1], new[1]),
-                        min(old[2], new[2]),
-                        max(old[3], new[3]),
-                    )
+        if stage in space.per_layer:
+            plans = layer_designs(space, stage, base, resolved["params"])
+            for in_shape, bounds in states.items():
+                for out, cost in walk.layered(in_shape, plans, following, head):
+                    _widen(nxt, out, _add(bounds, cost))
+        else:
+            designs = _designs(space, stage, base, resolved["params"])
+            for in_shape, bounds in states.items():
+                for layer, repeats in designs:
+                    for out, (p, m) in walk.stage(in_shape, layer, repeats, following, head):
+                        _widen(nxt, out, _add(bounds, (p, p, m, m)))
         states = nxt
     if not states:
         return None
@@ -70,6 +70,21 @@ def extremes(space: Space, limits: Limits = DEFAULT_LIMITS) -> Extremes | None:
     return Extremes(
         (min(v[0] for v in values), max(v[1] for v in values)),
         (min(v[2] for v in values), max(v[3] for v in values)),
+    )
+
+
+def _add(a: Bounds, b: Bounds) -> Bounds:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3])
+
+
+def _widen(states: dict[Shape, Bounds], shape: Shape, new: Bounds) -> None:
+    """Keep the least and most params and MACs that reach ``shape``."""
+    old = states.get(shape, new)
+    states[shape] = (
+        min(old[0], new[0]),
+        max(old[1], new[1]),
+        min(old[2], new[2]),
+        max(old[3], new[3]),
     )
 
 
@@ -117,6 +132,31 @@ class _Walk:
                 )
         return results
 
+    def layered(
+        self, shape: Shape, plans: list[list[list[Any]]], following: list[Any], head: list[Any]
+    ) -> list[tuple[Shape, Bounds]]:
+        """A stage with per-layer choices, walked layer by layer: for each of its shared
+        designs (``plans``), the entries each of its layers can take."""
+        results = []
+        for plan in plans:
+            states: dict[Shape, Bounds] = {shape: (0, 0, 0, 0)}
+            for entries in plan:
+                nxt: dict[Shape, Bounds] = {}
+                for current, bounds in states.items():
+                    for entry in entries:
+                        found = self.cached(current, [entry])
+                        if found is not None:
+                            out, (p, m) = found
+                            _widen(nxt, out, _add(bounds, (p, p, m, m)))
+                states = nxt
+            for current, bounds in states.items():
+                rest = self.cached(current, following, head) if following or head else None
+                if rest is None and (following or head):
+                    continue
+                out, (p, m) = rest if rest is not None else (current, (0, 0))
+                results.append((out, _add(bounds, (p, p, m, m))))
+        return results
+
     def cached(
         self, shape: Shape, stages: list[Any], head: list[Any] | None = None
     ) -> tuple[Shape, tuple[int, int]] | None:
@@ -157,13 +197,51 @@ def _designs(
             i and not space.is_active(c, assignment) for c, i in zip(choices, combo, strict=True)
         ):
             continue  # the same design as option 0 of a choice its op does not make
-        entry = substitute(space.resolve(assignment).data["stages"][stage], params)
+        entry = substitute(space.stage_entries(assignment)[stage][0], params)
         kind, knobs = next(iter(entry.items()))
         repeats = int(knobs.get("repeats", 1))
         layer = {kind: {k: v for k, v in knobs.items() if k != "repeats"}}
         key = json.dumps(layer, sort_keys=True, default=str)
         seen.setdefault(key, (layer, []))[1].append(repeats)
     return list(seen.values())
+
+
+def layer_designs(
+    space: Space, stage: int, base: Assignment, params: dict[str, Any]
+) -> list[list[list[Any]]]:
+    """A stage with per-layer choices: for each design of its shared choices, the distinct
+    entries each of its layers can take ($params substituted, without ``continues``)."""
+    choices = [c for c in space.choices if c.block == stage]
+    shared = [c for c in choices if not c.layer]
+    plans = []
+    for combo in itertools.product(*(range(c.size) for c in shared)):
+        assignment = {**base, **{c.name: i for c, i in zip(shared, combo, strict=True)}}
+        if any(
+            i and not space.is_active(c, assignment) for c, i in zip(shared, combo, strict=True)
+        ):
+            continue
+        plan = []
+        for layer in range(1, space.layers(stage, assignment) + 1):
+            own = [c for c in choices if c.layer == layer]
+            seen: dict[str, Any] = {}
+            for picks in itertools.product(*(range(c.size) for c in own)):
+                chosen = {**assignment, **{c.name: i for c, i in zip(own, picks, strict=True)}}
+                if any(
+                    i and not space.is_active(c, chosen) for c, i in zip(own, picks, strict=True)
+                ):
+                    continue
+                entry = single_layer(space.stage_entries(chosen)[stage][layer - 1], params)
+                seen.setdefault(json.dumps(entry, sort_keys=True, default=str), entry)
+            plan.append(list(seen.values()))
+        plans.append(plan)
+    return plans
+
+
+def single_layer(entry: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """One layer of a per-layer stage as an entry of its own: $params substituted, and
+    not continuing a stage (it is compiled alone)."""
+    ((kind, knobs),) = substitute(entry, params).items()
+    return {kind: {k: v for k, v in knobs.items() if k != "continues"}}
 
 
 def substitute(node: Any, params: dict[str, Any]) -> Any:

@@ -24,7 +24,7 @@ from archdsl.compile import check_document
 from archdsl.errors import SpecError
 from archdsl.ir.expand import REPEATABLE, expand
 from archdsl.ir.graph import Graph, Shape
-from archdsl.space.extremes import substitute
+from archdsl.space.extremes import layer_designs, substitute
 from archdsl.space.space import Assignment, Space
 from archdsl.spec.document import Document
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
@@ -74,7 +74,7 @@ class StageFigures:
         base = {choice.name: 0 for choice in space.choices}
         self.resolved = check_document(space.resolve(base)).data
         self.params = self.resolved["params"]
-        count = len(self.resolved["stages"])
+        count = len(space.doc.data["stages"])  # the space's stages (not the layers)
         self.first = min(choice.block for choice in space.choices if choice.block is not None)
         # (stage, its choices' names); stage -1 stands for the stem and the stages before
         # the first searched one
@@ -94,7 +94,7 @@ class StageFigures:
         shape: Shape = tuple(self.resolved["input"])
         parts = []
         for stage, names in self.stages:
-            options = tuple(assignment[name] for name in names)
+            options = self._options(names, assignment)
             plan = self.plans.get((stage, options))
             if plan is None:
                 plan = self.plans[(stage, options)] = self.plan(stage, assignment)
@@ -106,6 +106,17 @@ class StageFigures:
                 shape = segment.output
         return parts
 
+    def _options(self, names: tuple[str, ...], assignment: Assignment) -> tuple[int, ...]:
+        """The options a stage's choices take; -1 for a choice not made (a layer the
+        stage lacks), so candidates that differ only there share one plan."""
+        if not self.space.per_layer:
+            return tuple(assignment[name] for name in names)
+        by_name = self.space.by_name
+        return tuple(
+            assignment[name] if self.space.is_active(by_name[name], assignment) else -1
+            for name in names
+        )
+
     def segment(self, shape: Shape, key: str, entries: Entries) -> Segment | None:
         """The segment ``entries`` make fed ``shape`` (compiled once; None if they cannot)."""
         segment = self.segments.get((shape, key), False)
@@ -115,16 +126,21 @@ class StageFigures:
 
     def plan(self, stage: int, assignment: Assignment) -> list[Run]:
         """The runs of entries ``stage`` makes under ``assignment``."""
-        stages = self.space.resolve(assignment).data["stages"]
-        stages = [substitute(entry, self.params) for entry in stages]
-        last = len(stages) - 1
+        groups = [
+            [substitute(entry, self.params) for entry in group]
+            for group in self.space.stage_entries(assignment)
+        ]
+        last = len(groups) - 1
+        head = self.resolved.get("head") or []
         if stage == -1:
-            runs = [(Entries(self.resolved.get("stem") or [], stages[: self.first], []), 1)]
-        elif stage == last:
-            head = self.resolved.get("head") or []
-            runs = [(Entries([], stages[-1:], head, last=True), 1)]
+            before = [entry for group in groups[: self.first] for entry in group]
+            runs = [(Entries(self.resolved.get("stem") or [], before, []), 1)]
+        elif stage == last and stage not in self.space.per_layer:
+            runs = [(Entries([], groups[-1], head, last=True), 1)]
         else:
-            runs = self.layers(stages[stage])
+            runs = [run for entry in groups[stage] for run in self.layers(entry)]
+            if stage == last:  # a per-layer last stage: its layers, then the head alone
+                runs.append((Entries([], [], head, last=True), 1))
         return [
             (json.dumps(entries, sort_keys=True, default=str), entries, times)
             for entries, times in runs
@@ -137,6 +153,7 @@ class StageFigures:
         ((kind, knobs),) = entry.items()
         if kind not in REPEATABLE or not isinstance(knobs, dict):
             return [(Entries([], [entry], []), 1)]
+        knobs = {k: v for k, v in knobs.items() if k != "continues"}  # compiled alone
         count = math.ceil(int(knobs.get("repeats", 1)) * float(self.params["depth"]))
         first = {kind: {**knobs, "repeats": 1}}
         more = {kind: {**knobs, "repeats": 1, "stride": 1}}
@@ -180,6 +197,9 @@ class StageFigures:
         shapes: set[Shape] = {tuple(self.resolved["input"])}
         found: dict[tuple[Shape, str], Segment] = {}
         for stage, names in self.stages:
+            if stage in self.space.per_layer:
+                shapes = self._reachable_layers(stage, base, shapes, found)
+                continue
             choices = [self.space.by_name[name] for name in names]
             outputs: set[Shape] = set()
             for combo in itertools.product(*(range(c.size) for c in choices)):
@@ -204,6 +224,40 @@ class StageFigures:
                         outputs.add(current)
             shapes = outputs
         return list(found.values())
+
+    def _reachable_layers(
+        self,
+        stage: int,
+        base: Assignment,
+        shapes: set[Shape],
+        found: dict[tuple[Shape, str], Segment],
+    ) -> set[Shape]:
+        """A stage with per-layer choices, walked layer by layer (not design by design:
+        its designs multiply with its layers); then the head if it is the last stage."""
+        outputs: set[Shape] = set()
+        for plan in layer_designs(self.space, stage, base, self.params):
+            current = set(shapes)
+            for entries in plan:
+                reached: set[Shape] = set()
+                for shape in current:
+                    for entry in entries:
+                        reached |= self._reach(shape, Entries([], [entry], [], depth=False), found)
+                current = reached
+            outputs |= current
+        if stage == len(self.space.doc.data["stages"]) - 1 and self.resolved.get("head"):
+            head = Entries([], [], self.resolved["head"], last=True)
+            return {out for shape in outputs for out in self._reach(shape, head, found)}
+        return outputs
+
+    def _reach(
+        self, shape: Shape, entries: Entries, found: dict[tuple[Shape, str], Segment]
+    ) -> set[Shape]:
+        key = json.dumps(entries, sort_keys=True, default=str)
+        segment = self.segment(shape, key, entries)
+        if segment is None:
+            return set()
+        found[(shape, key)] = segment
+        return {segment.output}
 
 
 def totals(parts: list[tuple[Segment, int]]) -> dict[str, int]:

@@ -27,6 +27,8 @@ def space_record(space: Space, count: SpaceCount, extremes: Extremes | None) -> 
                 "knob": c.knob,
                 "options": list(c.options),
                 "labels": list(c.labels),
+                "per": c.per,
+                "layer": c.layer or None,
             }
             for c in space.choices
         ],
@@ -59,7 +61,7 @@ def paper_estimate(count: SpaceCount) -> tuple[int, int, int]:
     blocks = [g for g in count.groups if g.stage is not None]
     if not blocks:
         return count.paper, 1, 1
-    s = Counter(g.paper for g in blocks).most_common(1)[0][0]
+    s = Counter(g.designs for g in blocks).most_common(1)[0][0]
     layers = [
         statistics.median_low(c.options) for g in blocks for c in g.choices if c.knob == "repeats"
     ]
@@ -80,10 +82,10 @@ def to_table(space: Space, record: dict[str, Any]) -> str:
     for block in record["blocks"]:
         cells = [block["stage"] or "global"]
         for knob in knobs:
-            labels = [
-                " ".join(c["labels"])
+            labels = [  # a per-layer choice once, for all its layers
+                " ".join(c["labels"]) + (" /layer" if c["layer"] else "")
                 for c in record["choices"]
-                if c["knob"] == knob and c["stage"] == block["stage"]
+                if c["knob"] == knob and c["stage"] == block["stage"] and (c["layer"] or 1) == 1
             ]
             cells.append(" | ".join(labels) or "-")
         rows.append([*cells, f"{block['paper']:,}", f"{block['distinct']:,}"])
@@ -130,6 +132,8 @@ def _notes(space: Space) -> list[str]:
                 f"op {op} ({kind}) takes no {', '.join(missing)}: those choices are not made"
             )
     for choice in space.choices:
+        if choice.layer > 1:
+            continue  # said for its first layer
         if len(set(map(repr, choice.options))) < choice.size:
             notes.append(
                 f"{choice.name}: {' '.join(choice.labels)} (equal values count once as distinct)"

@@ -4,6 +4,12 @@ An assignment maps each choice's name to the index of the option taken. A stage 
 ``block: {op: ..., knob: ...}`` is the paper's searched block: it takes one op from the
 space's ``ops`` table and hands it the knobs its block type has; the knobs that type lacks
 (a regular conv has no SE and no skip) are not asked when that op is taken.
+
+A choice written ``per: layer`` (or every choice of a searched block written ``per:
+layer``) is made for each layer of its stage: it becomes one choice per layer the stage
+can have (``s3.b1.kernel``, ``s3.b2.kernel``, ...), made only for the layers the candidate
+has. Such a stage resolves to one entry per layer: the first carries the stage's stride,
+the others ``continue`` it, so its layers keep the names a fixed spec gives them.
 """
 
 from __future__ import annotations
@@ -11,12 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
 from archdsl.errors import Location, SpecError
-from archdsl.space.choices import Choice, is_choice, read_choice
+from archdsl.space.choices import PER, Choice, is_choice, read_choice
 from archdsl.spec.canonical import knob_order
 from archdsl.spec.document import Document, Path
 from archdsl.spec.schema import BLOCK_SECTIONS, block_knobs, block_types
@@ -46,6 +52,18 @@ class Space:
         return {choice.name: choice for choice in self.choices}
 
     @cached_property
+    def per_layer(self) -> frozenset[int]:
+        """The stages with a choice made per layer."""
+        return frozenset(c.block for c in self.choices if c.layer and c.block is not None)
+
+    def layers(self, stage: int, assignment: Assignment) -> int:
+        """How many layers ``stage`` has in this candidate (its repeats, as written)."""
+        repeats = self.by_name.get(f"s{stage + 1}.repeats")
+        if repeats is not None and repeats.block == stage:
+            return int(repeats.options[assignment[repeats.name]])
+        return fixed_repeats(self.doc.data["stages"][stage])
+
+    @cached_property
     def fingerprint(self) -> str:
         """A hash of what the space says (not how it is spelled): a study records it."""
         text = json.dumps(self.doc.data, sort_keys=True, separators=(",", ":"), default=str)
@@ -65,15 +83,29 @@ class Space:
         return [c for c in self.choices if self.is_active(c, assignment)]
 
     def is_active(self, choice: Choice, assignment: Assignment) -> bool:
+        if choice.layer and choice.layer > self.layers(choice.block or 0, assignment):
+            return False  # a layer this candidate does not have
         block = self.blocks.get(choice.block) if choice.block is not None else None
         if block is None or choice.knob == "op" or choice.knob not in block.knobs:
             return True
-        return choice.knob in block_knobs(self.op_type(self._op_of(block, assignment)))
+        if isinstance(block.op, Choice) and block.op.per == "layer" and not choice.layer:
+            # made once for layers that may take different ops: made if one of them does
+            layers = range(1, self.layers(block.index, assignment) + 1)
+            return any(
+                choice.knob in block_knobs(self.op_type(self._op_of(block, assignment, layer)))
+                for layer in layers
+            )
+        return choice.knob in block_knobs(
+            self.op_type(self._op_of(block, assignment, choice.layer))
+        )
 
-    def _op_of(self, block: SearchedBlock, assignment: Assignment) -> str:
+    def _op_of(self, block: SearchedBlock, assignment: Assignment, layer: int = 0) -> str:
         if isinstance(block.op, str):
             return block.op
-        return str(block.op.options[assignment[block.op.name]])
+        op = block.op
+        if op.per == "layer":
+            op = self.by_name[layer_name(op, max(layer, 1))]
+        return str(op.options[assignment[op.name]])
 
     def sample(self, rng: random.Random) -> Assignment:
         """A uniformly random assignment (every choice drawn, so streams stay aligned)."""
@@ -91,7 +123,76 @@ class Space:
             data.pop(key, None)
         if name is not None:
             data["name"] = name
-        return Document(data, self.doc.file, self.doc.text, values, self.doc.keys)
+        keys = self.doc.keys
+        if self.per_layer:
+            groups = [g if isinstance(g, _Layers) else [g] for g in data["stages"]]
+            data["stages"] = [entry for group in groups for entry in _merged(group)]
+            sizes = [len(_merged(group)) for group in groups]
+            values, keys = _renumbered(values, sizes), _renumbered(keys, sizes)
+        return Document(data, self.doc.file, self.doc.text, values, keys)
+
+    def stage_entries(self, assignment: Assignment) -> list[list[Any]]:
+        """Each stage's entries under ``assignment``: one, or one per layer for a stage
+        with per-layer choices (the first carries the stride, the others continue it)."""
+        stages = _Resolver(self, assignment, {}).node(self.doc.data["stages"], ("stages",))
+        return [list(g) if isinstance(g, _Layers) else [g] for g in stages]
+
+
+class _Layers(list):
+    """A stage resolved layer by layer: its entries, one per layer."""
+
+
+def _merged(layers: list[Any]) -> list[Any]:
+    """Consecutive equal continuing layers written as one entry with repeats."""
+    merged: list[Any] = []
+    for entry in layers:
+        ((kind, knobs),) = entry.items()
+        if merged and knobs.get("continues"):
+            ((last_kind, last),) = merged[-1].items()
+            count = last.get("repeats", 1)
+            if (
+                last_kind == kind
+                and last.get("continues")
+                and {**last, "repeats": 1}
+                == {
+                    **knobs,
+                    "repeats": 1,
+                }
+            ):
+                merged[-1] = {kind: {**last, "repeats": count + 1}}
+                continue
+        merged.append(entry)
+    return merged
+
+
+def _renumbered(located: dict[Path, Location], sizes: list[int]) -> dict[Path, Location]:
+    """Locations of a document whose stage i became ``sizes[i]`` entries: each entry of a
+    stage points where the stage is written."""
+    if all(size == 1 for size in sizes):
+        return located
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    result: dict[Path, Location] = {}
+    for path, where in located.items():
+        stage = path[1] if len(path) > 1 and path[0] == "stages" else None
+        if isinstance(stage, int) and stage < len(sizes):
+            for offset in range(sizes[stage]):
+                result[("stages", starts[stage] + offset, *path[2:])] = where
+            continue
+        result[path] = where
+    return result
+
+
+def layer_name(choice: Choice, layer: int) -> str:
+    """The name of a per-layer choice's choice for ``layer``: s3.kernel -> s3.b2.kernel."""
+    stage, _, rest = choice.name.partition(".")
+    return f"{stage}.b{layer}.{rest}"
+
+
+def fixed_repeats(entry: Any) -> int:
+    """The repeats a stage entry writes (1 when it writes none or a $param)."""
+    body = entry.get("block") if "block" in entry else next(iter(entry.values()))
+    repeats = body.get("repeats", 1) if isinstance(body, dict) else 1
+    return repeats if isinstance(repeats, int) and not isinstance(repeats, bool) else 1
 
 
 class _Resolver:
@@ -99,28 +200,54 @@ class _Resolver:
         self.space = space
         self.assignment = assignment
         self.values = values
-        self.paths = {choice.path: choice for choice in space.choices}
+        self.paths: dict[Path, dict[int, Choice]] = {}
+        for choice in space.choices:
+            self.paths.setdefault(choice.path, {})[choice.layer] = choice
         self.touched = space.touched
+        self.layer = 0  # the layer of a per-layer stage being resolved
 
     def node(self, node: Any, path: Path) -> Any:
         if path not in self.touched:
             return node  # no choice below: shared with the space, never copied
-        choice = self.paths.get(path)
-        if choice is not None:
+        found = self.paths.get(path)
+        if found is not None:
+            choice = found.get(self.layer) or found[min(found)]
             index = self.assignment[choice.name]
             listed = "choice" if "choice" in node else "times" if "times" in node else "plus"
             self.values[path] = self.space.doc.locate((*path, listed, index))
             return choice.options[index]
         if isinstance(node, dict):
-            if path[:1] == ("stages",) and len(path) == 2 and path[1] in self.space.blocks:
-                return self.block(self.space.blocks[path[1]], path)
+            if path[:1] == ("stages",) and len(path) == 2:
+                if path[1] in self.space.per_layer:
+                    return self.layered(node, path)
+                if path[1] in self.space.blocks:
+                    return self.block(self.space.blocks[path[1]], path)
             return {key: self.node(value, (*path, key)) for key, value in node.items()}
         if isinstance(node, list):
             return [self.node(value, (*path, index)) for index, value in enumerate(node)]
         return node
 
+    def layered(self, node: dict[str, Any], path: Path) -> _Layers:
+        """A stage with per-layer choices: one entry per layer it has."""
+        stage = path[1]
+        entries = _Layers()
+        for layer in range(1, self.space.layers(stage, self.assignment) + 1):
+            self.layer = layer
+            if stage in self.space.blocks:
+                entry = self.block(self.space.blocks[stage], path)
+            else:
+                entry = {key: self.node(value, (*path, key)) for key, value in node.items()}
+            ((kind, knobs),) = entry.items()
+            knobs = {k: v for k, v in knobs.items() if k != "repeats"}
+            if layer > 1:
+                knobs = {k: v for k, v in knobs.items() if k != "stride"}
+                knobs["continues"] = True
+            entries.append({kind: knobs})
+        self.layer = 0
+        return entries
+
     def block(self, block: SearchedBlock, path: Path) -> dict[str, Any]:
-        op = self.space._op_of(block, self.assignment)
+        op = self.space._op_of(block, self.assignment, self.layer)
         kind, fixed = self.space.ops[op]
         takes = block_knobs(kind)
         knobs = dict(fixed)
@@ -169,7 +296,54 @@ def read_space(doc: Document) -> Space:
         raise SpecError(
             doc.locate(()), "an empty space: no choices (write a value as {choice: [a, b]})"
         )
-    return Space(doc, _in_knob_order(choices), ops, blocks)
+    return Space(doc, _in_knob_order(_per_layer(doc, choices)), ops, blocks)
+
+
+# Knobs a stage chooses once, never per layer: its number of layers, and its stride (its
+# first layer's; the others have stride 1).
+ONCE = {"repeats": "the number of layers", "stride": "the stride (its first layer's)"}
+
+
+def _per_layer(doc: Document, choices: list[Choice]) -> list[Choice]:
+    """Each per-layer choice as one choice per layer its stage can have."""
+    result: list[Choice] = []
+    for choice in choices:
+        if choice.per != "layer":
+            result.append(choice)
+            continue
+        where = doc.locate((*choice.path, "per"))
+        stage = choice.block
+        if stage is None or len(choice.path) != 4 or choice.path[0] != "stages":
+            raise SpecError(where, f"{choice.name}: per: layer is for a knob of a stage's block")
+        if choice.knob in ONCE:
+            raise SpecError(
+                where, f"{choice.name}: {ONCE[choice.knob]} is chosen once for the block's layers"
+            )
+        depth = (doc.data.get("params") or {}).get("depth", 1.0)
+        if depth != 1:
+            raise SpecError(
+                doc.locate(("params", "depth")),
+                f"{choice.name}: a space with per-layer choices needs depth 1.0 (its choices"
+                f" name each layer), not {depth}",
+            )
+        repeats = next((c for c in choices if c.block == stage and c.knob == "repeats"), None)
+        if repeats is not None:
+            count = max(int(option) for option in repeats.options)
+        else:
+            entry = doc.data["stages"][stage]
+            body = entry.get("block") if "block" in entry else next(iter(entry.values()))
+            written = body.get("repeats", 1)
+            if not isinstance(written, int) or isinstance(written, bool):
+                raise SpecError(
+                    doc.locate((*choice.path[:3], "repeats")),
+                    f"{choice.name}: per-layer choices need the stage's repeats as a number or"
+                    " a choice",
+                )
+            count = written
+        result += [
+            replace(choice, name=layer_name(choice, k), layer=k) for k in range(1, count + 1)
+        ]
+    return result
 
 
 def _in_knob_order(choices: list[Choice]) -> tuple[Choice, ...]:
@@ -181,11 +355,17 @@ def _in_knob_order(choices: list[Choice]) -> tuple[Choice, ...]:
     for index, choice in enumerate(choices):
         first.setdefault(choice.block, index)
 
-    def key(item: tuple[int, Choice]) -> tuple[int, int, int]:
+    # a block's shared knob is made when one of its layers' ops takes it: asked after them
+    after = {c.block for c in choices if c.knob == "op" and c.layer}
+
+    def key(item: tuple[int, Choice]) -> tuple[int, int, int, int]:
         index, choice = item
         if choice.block is None:
-            return (index, 0, 0)
-        return (first[choice.block], rank.get(choice.knob, len(order)), index)
+            return (index, 0, 0, 0)
+        layer = choice.layer
+        if not layer and choice.block in after and choice.knob not in ("op", "repeats"):
+            layer = len(choices) + 1
+        return (first[choice.block], layer, rank.get(choice.knob, len(order)), index)
 
     return tuple(choice for _, choice in sorted(enumerate(choices), key=key))
 
@@ -249,10 +429,17 @@ def _read_block(
             doc.locate(body_path),
             f"{stage}: a searched block needs 'op' (one of the ops, or a choice of them)",
         )
+    per = body.get("per", "block")
+    if per not in PER:
+        raise SpecError(
+            doc.locate((*body_path, "per")),
+            f"{stage}: per is 'layer' (each layer of the block chooses) or 'block' (its"
+            f" layers share one design, the default), not {per!r}",
+        )
     op_node = body["op"]
     if is_choice(op_node):
         op: str | Choice = _choice(
-            doc, op_node, (*body_path, "op"), f"{stage}.op", index, "op", divisor
+            doc, op_node, (*body_path, "op"), f"{stage}.op", index, "op", divisor, per
         )
         names = [str(option) for option in op.options]
     else:
@@ -274,7 +461,7 @@ def _read_block(
     takes = {knob for name in names for knob in block_knobs(ops[name][0])}
     knobs: dict[str, Any] = {}
     for knob, value in body.items():
-        if knob == "op":
+        if knob in ("op", "per"):
             continue
         if knob not in takes:
             raise SpecError(
@@ -283,7 +470,10 @@ def _read_block(
             )
         knob_path = (*body_path, knob)
         if is_choice(value):
-            choice = _choice(doc, value, knob_path, f"{stage}.{knob}", index, knob, divisor)
+            default = "block" if knob in ONCE else per
+            choice = _choice(
+                doc, value, knob_path, f"{stage}.{knob}", index, knob, divisor, default
+            )
             choices.append(choice)
             knobs[knob] = choice
         else:
@@ -323,6 +513,9 @@ def _choice(
     block: int | None,
     knob: str,
     divisor: int,
+    per: str = "block",
 ) -> Choice:
+    """The choice at ``path``; ``per`` is its block's way when it says none itself."""
     choice = read_choice(doc, node, path, name, knob, divisor)
-    return Choice(choice.name, choice.path, choice.options, choice.labels, block, knob)
+    per = choice.per if "per" in node else per
+    return Choice(choice.name, choice.path, choice.options, choice.labels, block, knob, per)

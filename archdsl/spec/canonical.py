@@ -59,7 +59,7 @@ def select_group(value: dict[str, Any]) -> tuple:
 
 def knob_order(block_type: str) -> list[str]:
     if block_type == "block":  # a space's searched block: its op first
-        return ["op", *SHORT_KNOBS.values()]
+        return ["op", "per", *SHORT_KNOBS.values()]
     known = block_knobs(block_type) if block_type in block_types() else []
     short = [knob for knob in SHORT_KNOBS.values() if knob in known]
     rest = [knob for knob in known if knob not in short and knob != "name"]

@@ -263,7 +263,8 @@ def _known_knobs(type_name: str) -> list[str] | None:
     if type_name in block_types():
         return block_knobs(type_name)
     if type_name == "block":
-        return ["op", *dict.fromkeys(knob for kind in block_types() for knob in block_knobs(kind))]
+        knobs = dict.fromkeys(knob for kind in block_types() for knob in block_knobs(kind))
+        return ["op", "per", *knobs]
     return None
 
 
@@ -627,6 +628,7 @@ class _Builder:
         ``{of: N, times: [...]}`` (24x{...}) and ``{of: N, plus: [...]}`` (2+{...}).
         ``shift`` is where the base starts in the opening token (after a short knob)."""
         opener, *rest = children
+        per = rest.pop() if rest[-1].type == "PER" else None
         options = [token for token in rest if token.type not in ("BAR", "RBRACE")]
         text = str(opener)[shift:-1]
         self.put(path, key_at, self.at(opener))
@@ -642,6 +644,9 @@ class _Builder:
             self.put((*path, listed, index), None, self.at(token))
             values.append(int(token) if token.type == "SIGNED" else self.scalar(token))
         result[listed] = values
+        if per is not None:
+            result["per"] = str(per)[1:]
+            self.put((*path, "per"), self.at(per), self.at(per, 1))
         return result
 
     def scalar(self, token: Token) -> Any:

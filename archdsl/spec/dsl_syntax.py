@@ -50,6 +50,7 @@ _TERMINALS = {
     "SHORT_CHOICE": "a short knob's choice such as k{3|5}",
     "RELATIVE": "a relative choice such as 24x{0.75|1.0} or 2+{-1|0|+1}",
     "BAR": "'|'",
+    "PER": "'/layer' (a choice made per layer)",
 }
 _STATEMENTS = {"MODEL", "INPUT", "PARAMS", "SELECT", "DEFAULTS", "OPS", "SECTION"}
 _VALUES = {"INT", "FLOAT", "REF", "STRING", "FRACTION", "NAME"}

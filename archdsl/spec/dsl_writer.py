@@ -30,6 +30,7 @@ from archdsl.spec.schema import BLOCK_SECTIONS, block_knobs, block_types, schema
 CHAIN_WIDTH = 80
 _SHORT_OF = {knob: short for short, knob in SHORT_KNOBS.items()}
 _ALIAS_OF = {knob: alias for alias, knob in KEY_ALIASES.items()}
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SHORT_VALUE = re.compile(
     r"(?:\$[A-Za-z_][A-Za-z0-9_]*|-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|[0-9]+/[0-9]+)\Z"
 )
@@ -202,6 +203,8 @@ def _rows(section: str, blocks: list[Any], comments: Comments) -> list[_Row]:
             # a space's searched block: its op (choice) beside the type, as the paper's column
             value = dict(value)
             kind = f"block op={_value(value.pop('op'))}"
+            if "per" in value:  # how the block's choices are made, beside its op
+                kind += f" per={_value(value.pop('per'))}"
         slots, rest = _parts(kind, value)
         rows.append(_Row(kind, slots, rest, (section, i)))
     return rows
@@ -262,7 +265,10 @@ def _choice_text(choice: dict[str, Any], short: bool = False) -> str:
     options = choice.get(listed)
     base = choice.get("of")
     expected = {"choice"} if listed == "choice" else {"of", listed}
-    if set(choice) != expected or not isinstance(options, list) or not options:
+    per = choice.get("per")
+    if "per" in choice and not (isinstance(per, str) and _NAME.fullmatch(per)):
+        return ""
+    if set(choice) - {"per"} != expected or not isinstance(options, list) or not options:
         return ""
     if any(isinstance(o, dict | list) or o is None for o in options):
         return ""
@@ -278,4 +284,4 @@ def _choice_text(choice: dict[str, Any], short: bool = False) -> str:
         f"{o:+d}" if listed == "plus" and type(o) is int and o > 0 else scalar_text(o)
         for o in options
     ]
-    return prefix + "{" + "|".join(texts) + "}"
+    return prefix + "{" + "|".join(texts) + "}" + (f"/{per}" if per is not None else "")
