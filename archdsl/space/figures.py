@@ -109,13 +109,11 @@ class StageFigures:
     def _options(self, names: tuple[str, ...], assignment: Assignment) -> tuple[int, ...]:
         """The options a stage's choices take; -1 for a choice not made (a layer the
         stage lacks), so candidates that differ only there share one plan."""
-        if not self.space.per_layer:
+        if not names or self.space.by_name[names[0]].block not in self.space.per_layer:
             return tuple(assignment[name] for name in names)
         by_name = self.space.by_name
-        return tuple(
-            assignment[name] if self.space.is_active(by_name[name], assignment) else -1
-            for name in names
-        )
+        layers = self.space.layers(by_name[names[0]].block or 0, assignment)
+        return tuple(assignment[name] if by_name[name].layer <= layers else -1 for name in names)
 
     def segment(self, shape: Shape, key: str, entries: Entries) -> Segment | None:
         """The segment ``entries`` make fed ``shape`` (compiled once; None if they cannot)."""
@@ -126,19 +124,20 @@ class StageFigures:
 
     def plan(self, stage: int, assignment: Assignment) -> list[Run]:
         """The runs of entries ``stage`` makes under ``assignment``."""
-        groups = [
-            [substitute(entry, self.params) for entry in group]
-            for group in self.space.stage_entries(assignment)
-        ]
-        last = len(groups) - 1
+
+        def group(index: int) -> list[Any]:
+            entries = self.space.stage_group(assignment, index)
+            return [substitute(entry, self.params) for entry in entries]
+
+        last = len(self.space.doc.data["stages"]) - 1
         head = self.resolved.get("head") or []
         if stage == -1:
-            before = [entry for group in groups[: self.first] for entry in group]
+            before = [entry for index in range(self.first) for entry in group(index)]
             runs = [(Entries(self.resolved.get("stem") or [], before, []), 1)]
         elif stage == last and stage not in self.space.per_layer:
-            runs = [(Entries([], groups[-1], head, last=True), 1)]
+            runs = [(Entries([], group(stage), head, last=True), 1)]
         else:
-            runs = [run for entry in groups[stage] for run in self.layers(entry)]
+            runs = [run for entry in group(stage) for run in self.layers(entry)]
             if stage == last:  # a per-layer last stage: its layers, then the head alone
                 runs.append((Entries([], [], head, last=True), 1))
         return [

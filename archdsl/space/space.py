@@ -52,6 +52,14 @@ class Space:
         return {choice.name: choice for choice in self.choices}
 
     @cached_property
+    def paths(self) -> dict[Path, dict[int, Choice]]:
+        """Where each choice is written -> its choice by layer (0: the block's own)."""
+        found: dict[Path, dict[int, Choice]] = {}
+        for choice in self.choices:
+            found.setdefault(choice.path, {})[choice.layer] = choice
+        return found
+
+    @cached_property
     def per_layer(self) -> frozenset[int]:
         """The stages with a choice made per layer."""
         return frozenset(c.block for c in self.choices if c.layer and c.block is not None)
@@ -134,8 +142,13 @@ class Space:
     def stage_entries(self, assignment: Assignment) -> list[list[Any]]:
         """Each stage's entries under ``assignment``: one, or one per layer for a stage
         with per-layer choices (the first carries the stride, the others continue it)."""
-        stages = _Resolver(self, assignment, {}).node(self.doc.data["stages"], ("stages",))
-        return [list(g) if isinstance(g, _Layers) else [g] for g in stages]
+        return [self.stage_group(assignment, i) for i in range(len(self.doc.data["stages"]))]
+
+    def stage_group(self, assignment: Assignment, stage: int) -> list[Any]:
+        """The entries of one stage under ``assignment`` (as ``stage_entries``)."""
+        path = ("stages", stage)
+        group = _Resolver(self, assignment, None).node(self.doc.data["stages"][stage], path)
+        return list(group) if isinstance(group, _Layers) else [group]
 
 
 class _Layers(list):
@@ -196,13 +209,13 @@ def fixed_repeats(entry: Any) -> int:
 
 
 class _Resolver:
-    def __init__(self, space: Space, assignment: Assignment, values: dict[Path, Location]):
+    def __init__(
+        self, space: Space, assignment: Assignment, values: dict[Path, Location] | None
+    ) -> None:
         self.space = space
         self.assignment = assignment
-        self.values = values
-        self.paths: dict[Path, dict[int, Choice]] = {}
-        for choice in space.choices:
-            self.paths.setdefault(choice.path, {})[choice.layer] = choice
+        self.values = values  # where each value chosen is written; None: not wanted
+        self.paths = space.paths
         self.touched = space.touched
         self.layer = 0  # the layer of a per-layer stage being resolved
 
@@ -213,8 +226,9 @@ class _Resolver:
         if found is not None:
             choice = found.get(self.layer) or found[min(found)]
             index = self.assignment[choice.name]
-            listed = "choice" if "choice" in node else "times" if "times" in node else "plus"
-            self.values[path] = self.space.doc.locate((*path, listed, index))
+            if self.values is not None:
+                listed = "choice" if "choice" in node else "times" if "times" in node else "plus"
+                self.values[path] = self.space.doc.locate((*path, listed, index))
             return choice.options[index]
         if isinstance(node, dict):
             if path[:1] == ("stages",) and len(path) == 2:
@@ -257,10 +271,12 @@ class _Resolver:
                 knobs[knob] = self.node(
                     self.space.doc.data["stages"][path[1]]["block"][knob], knob_path
                 )
-                self.values[(*path, kind, knob)] = self.values.get(
-                    knob_path, self.space.doc.locate(knob_path)
-                )
-        self.values[(*path, kind)] = self.space.doc.locate((*path, "block"))
+                if self.values is not None:
+                    self.values[(*path, kind, knob)] = self.values.get(
+                        knob_path, self.space.doc.locate(knob_path)
+                    )
+        if self.values is not None:
+            self.values[(*path, kind)] = self.space.doc.locate((*path, "block"))
         return {kind: knobs}
 
 
