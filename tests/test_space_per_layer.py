@@ -388,3 +388,24 @@ def test_docs_quote_the_exact_factorized_and_flat_counts():
         )
         assert row in text
     assert count.paper == count_space(load_space(str(SPACES / "mnasnet.yaml"))).flat_paper
+
+
+def test_mnasnet_a1_is_a_point_of_the_flat_space():
+    """Every layer of each block taking A1's design for that block: exactly mnasnet_a1."""
+    from tests.test_space import A1, KNOBS
+
+    space = load_space(FLAT_YAML)
+    assignment = {c.name: 0 for c in space.choices}
+    for stage, values in A1.items():
+        design = dict(zip(KNOBS, values, strict=True))
+        repeats = space.by_name[f"s{stage}.repeats"]
+        assignment[repeats.name] = repeats.options.index(design.pop("repeats"))
+        for layer in range(1, 6):
+            for knob, value in design.items():
+                choice = space.by_name.get(f"s{stage}.b{layer}.{knob}")
+                if choice is not None:
+                    assignment[choice.name] = choice.options.index(value)
+    graph = compile_document(space.resolve(assignment, name="mnasnet_a1"))
+    reference = compile_spec("mnasnet_a1")
+    assert graph.nodes == reference.nodes
+    assert analyze(graph).total.params == 3_920_526
