@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from archdsl.ir.graph import BYTES_PER_VALUE, Cost, Graph, Node, Shape, split_ref
+from archdsl.ir.graph import BYTES_PER_VALUE, BlockCost, Cost, Graph, Node, Shape, split_ref
 
 __all__ = ["BYTES_PER_VALUE", "Analysis", "Cost", "GroupStats", "analyze"]
 
@@ -63,9 +63,17 @@ class Analysis:
 
 
 def analyze(graph: Graph) -> Analysis:
-    """Per-layer, per-block, per-stage and total figures for ``graph``."""
+    """Per-layer, per-block, per-stage and total figures for ``graph``.
+
+    Expansion added up each block's nodes (``Graph.block_costs``), so this reads one
+    record per block, not one per layer.
+    """
     nodes = graph.nodes
-    blocks = _blocks(graph)
+    costs = graph.block_costs()
+    blocks = tuple(
+        GroupStats(block.name, block.type, block.stage, cost.output_shape, cost.layers, cost.cost)
+        for block, cost in zip(graph.blocks, costs, strict=True)
+    )
     stages: dict[str, list[GroupStats]] = {}
     for block in blocks:
         stages.setdefault(block.stage, []).append(block)
@@ -89,13 +97,18 @@ def analyze(graph: Graph) -> Analysis:
         blocks=blocks,
         stages=stage_stats,
         total=_sum(stage.counts for stage in stage_stats),
-        peak_activation_bytes=_peak_memory(graph),
+        peak_activation_bytes=_peak_memory(graph, costs),
         output_kind=graph.output_kind,
-        outputs=tuple(
-            (name, ref, graph.node(split_ref(ref)[0]).outputs[split_ref(ref)[1]])
-            for name, ref in graph.outputs
-        ),
+        outputs=tuple((name, ref, _shape(graph, ref)) for name, ref in graph.outputs)
+        if graph.named_outputs
+        else ((nodes[-1].name, nodes[-1].name, nodes[-1].outputs[0]),),
     )
+
+
+def _shape(graph: Graph, ref: str) -> Shape:
+    """The shape of a node reference (``name`` or ``name:i``)."""
+    name, index = split_ref(ref)
+    return graph.node(name).outputs[index]
 
 
 def _sum(costs: Iterable[Cost]) -> Cost:
@@ -109,54 +122,21 @@ def _sum(costs: Iterable[Cost]) -> Cost:
     return Cost(trainable, non_trainable, macs, memory, access)
 
 
-def _blocks(graph: Graph) -> tuple[GroupStats, ...]:
-    """Each block's nodes added up, in one pass: expansion adds a block's nodes one after
-    another, so a block ends where the next node's block differs."""
-    kinds = {block.name: block.type for block in graph.blocks}
-    result: list[GroupStats] = []
-    nodes = graph.nodes
-    start = 0
-    for end in range(1, len(nodes) + 1):
-        if end < len(nodes) and nodes[end].block == nodes[start].block:
-            continue
-        first, last = nodes[start], nodes[end - 1]
-        result.append(
-            GroupStats(
-                first.block,
-                kinds[first.block],
-                first.stage,
-                last.outputs[0],
-                end - start,
-                _sum(node.cost for node in nodes[start:end]),
-            )
-        )
-        start = end
-    if len(result) != len(kinds):  # a block's nodes came in two or more runs
-        raise ValueError(f"graph {graph.name}: the nodes of a block are not consecutive")
-    return tuple(result)
-
-
-def _peak_memory(graph: Graph) -> int:
+def _peak_memory(graph: Graph, costs: tuple[BlockCost, ...]) -> int:
     """Largest sum of live activations while running the layers one after another.
 
     A layer's output lives from the step that makes it until its last consumer has run;
-    the outputs live to the end.
+    the outputs live to the end. Each block feeds the next: a block's peak is what it
+    keeps alive itself above what the blocks before it left alive, which is their
+    outputs kept as network outputs (features_only's stage ends); its input counts
+    until its last use, or to the end when it is one of those outputs.
     """
-    nodes = graph.nodes
-    last_use: dict[str, int] = {}
-    for index, node in enumerate(nodes):
-        for ref in node.inputs:
-            last_use[ref.partition(":")[0]] = index
-    for _, ref in graph.outputs:
-        last_use[ref.partition(":")[0]] = len(nodes)
-    frees: dict[int, int] = {}
-    live = peak = 0
-    for index, node in enumerate(nodes):
-        memory = node.cost[3]
-        live += memory
-        if live > peak:
-            peak = live
-        end = last_use.get(node.name, index)
-        frees[end] = frees.get(end, 0) + memory
-        live -= frees.pop(index, 0)
+    kept = {ref.partition(":")[0] for _, ref in graph.outputs}
+    alive = peak = 0
+    for block, cost in zip(graph.blocks, costs, strict=True):
+        if block.inputs and block.inputs[0].partition(":")[0] in kept:
+            peak = max(peak, alive + cost.peak_kept)
+            alive += cost.input_bytes
+        else:
+            peak = max(peak, alive + cost.peak)
     return peak

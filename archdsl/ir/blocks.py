@@ -130,8 +130,10 @@ def _squeeze_excite(b: BlockContext, x: str, in_channels: int, expanded: int) ->
 def _drop_path_rate(b: BlockContext) -> float:
     """Stochastic depth of this block: drop_path * index / stage blocks (keras EfficientNet)."""
     top = float(b.knob("drop_path"))
+    if top == 0:  # the place is not read: the repeats of a stage then share one lowering
+        return 0.0
     if b.stage_index is None:
-        if top > 0 and "drop_path" in b.args:
+        if "drop_path" in b.args:
             raise b.error(
                 "drop_path follows the blocks of the stages; this block is not one", "drop_path"
             )

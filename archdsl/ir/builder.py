@@ -9,7 +9,8 @@ from functools import cache
 from typing import Any
 
 from archdsl.errors import Location, SpecError, SpecWarning
-from archdsl.ir.graph import BYTES_PER_VALUE, Block, Cost, Node, Shape
+from archdsl.ir.graph import BYTES_PER_VALUE, Block, BlockCost, Cost, Node, Shape
+from archdsl.ir.memo import Template, placed
 from archdsl.ir.ops import OPS, ShapeError
 from archdsl.ir.rounding import make_divisible
 from archdsl.spec.document import Document, Path
@@ -29,6 +30,7 @@ class GraphBuilder:
     # Where each layer and block name was made: a clash names both places.
     names: dict[str, tuple[str, Callable[[], Location]]] = field(default_factory=dict)
     block_names: dict[str, tuple[str, Callable[[], Location]]] = field(default_factory=dict)
+    costs: list[BlockCost] = field(default_factory=list)  # one per block
     stage_blocks: int = 0  # blocks of the stages made so far, every repeat counted
     params: int = 0
     macs: int = 0
@@ -98,6 +100,39 @@ class GraphBuilder:
         self.shapes.update(zip(refs, outputs, strict=True))
         return refs
 
+    def replay(
+        self, template: Template, name: str, x: str, stage: str, where: Callable[[], Location]
+    ) -> str | None:
+        """Append a remembered block's nodes under ``name`` with input ``x``; its output.
+
+        None, and nothing appended, when a name is taken or a limit would be passed: then
+        the block is lowered afresh, node by node, which says exactly where and why.
+        """
+        limits = self.limits
+        nodes = template.nodes
+        params = self.params + template.params
+        macs = self.macs + template.macs
+        if (
+            len(self.nodes) + len(nodes) > limits.layers
+            or template.channels > limits.channels
+            or params > limits.params
+            or macs > limits.macs
+        ):
+            return None
+        names = self.names
+        place = template.placed.get((name, x, stage))
+        if place is None:
+            place = _place(template, name, x, stage)
+            placed(template.placed, (name, x, stage), place)
+        made, refs = place
+        if not names.keys().isdisjoint(refs[: len(made)]):
+            return None
+        self.nodes.extend(made)
+        names.update(dict.fromkeys(refs[: len(made)], (name, where)))
+        self.shapes.update(zip(refs[len(made) :], template.shapes, strict=True))
+        self.params, self.macs = params, macs
+        return name + template.output
+
     def claim_block(self, name: str, what: str, where: Callable[[], Location]) -> None:
         """Reserve a block name; every name, given or default, is unique.
 
@@ -127,6 +162,25 @@ class GraphBuilder:
                 )
 
 
+def _place(
+    template: Template, name: str, x: str, stage: str
+) -> tuple[tuple[Node, ...], tuple[str, ...]]:
+    """A template's nodes named ``name``... with input ``x``; their names, then their
+    output references."""
+    node = tuple.__new__  # Node(...) without its Python-level __new__: one per node
+    made = []
+    for role, (op, attrs, refs, outputs, cost) in zip(template.roles, template.nodes, strict=True):
+        if not refs:
+            inputs: tuple[str, ...] = ()
+        elif len(refs) == 1:
+            inputs = (x,) if refs[0] is None else (name + refs[0],)
+        else:
+            inputs = tuple(x if ref is None else name + ref for ref in refs)
+        made.append(node(Node, (name + role, op, attrs, inputs, name, stage, outputs, cost)))
+    names = tuple(name + role for role in template.roles)
+    return tuple(made), names + tuple(name + ref for ref in template.refs)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Spec-wide values every block reads: multipliers, rounding and knob defaults."""
@@ -150,6 +204,19 @@ class Settings:
 
     def round_channels(self, value: float) -> int:
         return make_divisible(value, self.divisor, self.min_channels)
+
+    @property
+    def key(self) -> str:
+        """What of these settings a block's lowering reads, as text (see archdsl.ir.memo).
+
+        Not the depth (expansion reads it, to count repeats) nor the count of stage blocks
+        (a lowering that reads it reads the stage index too, and the memo then keys both).
+        """
+        cached = self.__dict__.get("_key")
+        if cached is None:
+            cached = repr((self.width, self.divisor, self.min_channels, self.defaults))
+            object.__setattr__(self, "_key", cached)
+        return cached
 
 
 @cache
@@ -192,8 +259,15 @@ class BlockContext:
     path: Path
     stride: int
     values: Mapping[str, Any]  # knob_values(): the block's knobs over the defaults
-    stage_index: int | None = None  # 0-based among all stage blocks; None outside the stages
+    index: int | None = None  # 0-based among all stage blocks; None outside the stages
     knobs: dict[str, Any] = field(default_factory=dict)
+    read_index: bool = False  # whether lowering read the stage index (memo keys need it then)
+
+    @property
+    def stage_index(self) -> int | None:
+        """The block's place among all stage blocks (0-based); None outside the stages."""
+        self.read_index = True
+        return self.index
 
     def knob(self, name: str) -> Any:
         """The block's value for ``name``, else the spec's defaults, else the schema's."""

@@ -10,11 +10,12 @@ import math
 from collections import Counter
 from typing import Any
 
-from archdsl.errors import SpecError, SpecWarning
+from archdsl.errors import Location, SpecError, SpecWarning
 from archdsl.ir.blocks import LOWERINGS, SHORTHAND_KNOB
 from archdsl.ir.builder import BlockContext, GraphBuilder, Settings, knob_values
-from archdsl.ir.graph import Block, Graph
+from archdsl.ir.graph import Block, Graph, block_cost
 from archdsl.ir.lint import CONVOLUTIONS, block_warnings
+from archdsl.ir.memo import MEMO, STAGED, placed, template
 from archdsl.spec.document import Document
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 from archdsl.spec.schema import BLOCK_SECTIONS
@@ -54,6 +55,7 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
         lambda: doc.locate(("input",)),
     )[0]
     graph.blocks.append(Block("input", "input", "input", {"shape": input_shape}, (), x, ("input",)))
+    graph.costs.append(block_cost(graph.nodes, None, 0, x))
     graph.claim_block("input", "input", lambda: doc.locate(("input",)))
     stage_ends: list[tuple[str, str]] = []
     for section in BLOCK_SECTIONS:
@@ -87,14 +89,8 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
         params=dict(params),
         named_outputs=tuple(stage_ends) if params["features_only"] else (),
         warnings=tuple(graph.warnings),
+        costs=tuple(graph.costs),
     )
-
-
-def _stride(context: BlockContext) -> int:
-    """The block's stride: a pool's defaults to its size, as lower_pool makes it."""
-    if context.type == "pool":
-        return int(context.args.get("stride") or context.knob("size"))
-    return context.stride
 
 
 def _kept(section: str, entries: list[dict[str, Any]], params: dict[str, Any]) -> int:
@@ -167,35 +163,90 @@ def _expand_entry(
     base = args.get("name") or default_name
     values = knob_values(block_type, settings, args)
     repeats = _repeats(entry, section, settings.depth)
+    lowered = _entry_key(block_type, args, settings)
+    what = block_type if "name" in args else f"{block_type} (default name)"
+
+    def where() -> Location:
+        return doc.locate(path, key=True)
+
+    def lower_with(name: str, stride: int, stage_index: int | None) -> BlockContext:
+        """The context a lowering reads (made only for a block the memo lacks, or a warning)."""
+        return BlockContext(
+            graph, settings, doc, block_type, name, stage, args, path, stride, values, stage_index
+        )
+
     for repeat in range(repeats):
         numbered = section == "stages" or repeats > 1
         name = f"{base}_b{earlier + repeat + 1}" if numbered else base
         stride = int(args.get("stride", 1)) if repeat == 0 and block_type in REPEATABLE else 1
         stage_index = graph.stage_blocks if section == "stages" else None
-        context = BlockContext(
-            graph, settings, doc, block_type, name, stage, args, path, stride, values, stage_index
-        )
-        what = block_type if "name" in args else f"{block_type} (default name)"
-        graph.claim_block(name, what, context.where)
+        context = None
+        graph.claim_block(name, what, where)
         if repeat == 0:
-            kernel = context.knob("kernel") if block_type in CONVOLUTIONS else None
-            for knob, message in block_warnings(
-                block_type, _stride(context), kernel, graph.shapes[x]
-            ):
+            kernel = values.get("kernel") if block_type in CONVOLUTIONS else None
+            window = (
+                int(args.get("stride") or values.get("size")) if block_type == "pool" else stride
+            )
+            for knob, message in block_warnings(block_type, window, kernel, graph.shapes[x]):
+                context = context or lower_with(name, stride, stage_index)
                 warning = SpecWarning(context.where(knob), f"{name}: {message}")
                 if warning not in graph.warnings:
                     graph.warnings.append(warning)
-        first_node = len(graph.nodes)
-        output = LOWERINGS[block_type](context, x)
-        if len(graph.nodes) == first_node:
-            if block_type == "activation":  # fn: none, the identity: no layer, no box
-                continue
-            raise context.error("block makes no layers")
-        graph.blocks.append(Block(name, block_type, stage, dict(context.knobs), (x,), output, path))
+        # a template keys on its input's shape, which says its memory only when x is a
+        # whole layer's output (not output i of a split)
+        key = (lowered, stride, graph.shapes[x]) if ":" not in x else None
+        found = None if key is None else MEMO.get(key)
+        staged = None if key is None else (*key, stage_index, settings.stage_blocks)
+        if found is STAGED:  # its lowering read the stage index: drop_path's rate
+            found = MEMO.get(staged)
+        output = None if found is None else graph.replay(found, name, x, stage, where)
+        if output is not None:
+            block = found.blocks.get((name, x, stage, path))
+            if block is None:
+                block = Block(name, block_type, stage, found.knobs, (x,), output, path)
+                placed(found.blocks, (name, x, stage, path), block)
+            graph.costs.append(found.cost)
+        else:
+            context = context or lower_with(name, stride, stage_index)
+            first_node = len(graph.nodes)
+            output = LOWERINGS[block_type](context, x)
+            if len(graph.nodes) == first_node:
+                if block_type == "activation":  # fn: none, the identity: no layer, no box
+                    continue
+                raise context.error("block makes no layers")
+            knobs = dict(context.knobs)
+            nodes = graph.nodes[first_node:]
+            source = x.partition(":")[0]
+            producer = next(node for node in reversed(graph.nodes) if node.name == source)
+            cost = block_cost(nodes, x, producer.cost.activation_bytes, output)
+            graph.costs.append(cost)
+            made = None if key is None else template(nodes, name, x, output, knobs, cost)
+            if made is not None:
+                if context.read_index:
+                    MEMO.put(key, STAGED)
+                    key = staged
+                MEMO.put(key, made)
+            block = Block(name, block_type, stage, knobs, (x,), output, path)
+        graph.blocks.append(block)
         if section == "stages":
             graph.stage_blocks += 1
         x = output
     return x
+
+
+def _entry_key(block_type: str, args: dict[str, Any], settings: Settings) -> str:
+    """What a block's lowering reads of its entry and the spec, as a memo key.
+
+    Its knobs are the schema's defaults for its type, under the spec's defaults, under
+    its own values: the type, the spec's settings and its values are the key. ``repr``
+    tells 1, 1.0 and True apart, which equality does not (a knob's value is also shown
+    as written); the name and the repeat count are read around the lowering, never in it.
+    """
+    written = {knob: value for knob, value in args.items() if knob not in _UNREAD}
+    return f"{block_type} {written!r} {settings.key}"
+
+
+_UNREAD = ("name", "repeats")  # knobs expansion reads around the lowering, never in it
 
 
 def _repeats(entry: dict[str, Any], section: str, depth: float) -> int:

@@ -6,7 +6,7 @@ disagree about what a spec means. Node names become Keras layer names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -51,6 +51,59 @@ class Cost(NamedTuple):
 
 
 FREE = Cost()
+
+
+class BlockCost(NamedTuple):
+    """One block's layers added up while the Graph is built, so the analyzer need not.
+
+    ``peak``: the most activation memory alive at once while the block runs, above what
+    was alive before it other than its input; the input counts until its last use in the
+    block. ``peak_kept``: the same when the input stays alive (a network output).
+    ``input_bytes``: the input's memory. The block's output lives on after it.
+    """
+
+    layers: int
+    cost: Cost
+    output_shape: Shape
+    input_bytes: int
+    peak: int
+    peak_kept: int
+
+
+def block_cost(nodes: Sequence[Node], x: str | None, input_bytes: int, output: str) -> BlockCost:
+    """A block's figures from its nodes (all of them, consecutive), its input and output."""
+    source = x.partition(":")[0] if x else None
+    last_use: dict[str, int] = {}
+    for index, node in enumerate(nodes):
+        for ref in node.inputs:
+            last_use[ref.partition(":")[0]] = index
+    kept_output, _, output_index = output.partition(":")
+    trainable = non_trainable = macs = memory = access = 0
+    frees: dict[int, int] = {}
+    live = live_kept = input_bytes
+    peak = peak_kept = 0
+    for index, node in enumerate(nodes):
+        cost = node.cost
+        trainable += cost[0]
+        non_trainable += cost[1]
+        macs += cost[2]
+        memory += cost[3]
+        access += cost[4]
+        live += cost[3]
+        live_kept += cost[3]
+        peak = max(peak, live)
+        peak_kept = max(peak_kept, live_kept)
+        if node.name != kept_output:
+            end = last_use.get(node.name, index)
+            frees[end] = frees.get(end, 0) + cost[3]
+        freed = frees.pop(index, 0)
+        live -= freed
+        live_kept -= freed
+        if source is not None and last_use.get(source) == index:
+            live -= input_bytes
+    total = Cost(trainable, non_trainable, macs, memory, access)
+    shape = next(node for node in nodes if node.name == kept_output).outputs[int(output_index or 0)]
+    return BlockCost(len(nodes), total, shape, input_bytes, peak, peak_kept)
 
 
 class Node(NamedTuple):
@@ -108,6 +161,32 @@ class Graph:
     named_outputs: tuple[tuple[str, str], ...] = ()
     # Likely mistakes found while building (SpecWarning); not part of what the graph is.
     warnings: tuple[Any, ...] = field(default=(), compare=False)
+    # One per block, added up from its nodes while expanding; see block_costs().
+    costs: tuple[BlockCost, ...] = field(default=(), compare=False, repr=False)
+
+    def block_costs(self) -> tuple[BlockCost, ...]:
+        """Each block's figures: as expansion added them up, else from the nodes.
+
+        A block's nodes are consecutive (expansion adds them one after another); a graph
+        made otherwise whose blocks' nodes are not raises ValueError.
+        """
+        if self.costs or not self.blocks:
+            return self.costs
+        runs: list[tuple[int, int]] = []
+        start = 0
+        nodes = self.nodes
+        for end in range(1, len(nodes) + 1):
+            if end == len(nodes) or nodes[end].block != nodes[start].block:
+                runs.append((start, end))
+                start = end
+        if [nodes[start].block for start, _ in runs] != [block.name for block in self.blocks]:
+            raise ValueError(f"graph {self.name}: the nodes of a block are not consecutive")
+        result = []
+        for block, (start, end) in zip(self.blocks, runs, strict=True):
+            x = block.inputs[0] if block.inputs else None
+            size = self.node(x.partition(":")[0]).cost.activation_bytes if x else 0
+            result.append(block_cost(nodes[start:end], x, size, block.output))
+        return tuple(result)
 
     @property
     def outputs(self) -> tuple[tuple[str, str], ...]:
