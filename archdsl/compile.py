@@ -11,7 +11,7 @@ from archdsl.spec.input_shape import normalize_input
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 from archdsl.spec.params import Override, apply_params, check_outputs
 from archdsl.spec.schema import check_schema
-from archdsl.spec.source import load_document
+from archdsl.spec.source import decode, load_document, parse, read_bytes, resolve
 
 
 def check_document(doc: Document, overrides: Iterable[Override] = ()) -> Document:
@@ -51,7 +51,27 @@ def compile_document(
 
 
 def compile_spec(
-    spec: str, overrides: Iterable[Override] = (), limits: Limits = DEFAULT_LIMITS
+    spec: str,
+    overrides: Iterable[Override] = (),
+    limits: Limits = DEFAULT_LIMITS,
+    *,
+    cache: bool = False,
 ) -> Graph:
-    """Read SPEC (a path or a built-in name) and compile it to a Graph."""
-    return compile_document(load_document(spec, limits), overrides, limits)
+    """Read SPEC (a path or a built-in name) and compile it to a Graph.
+
+    With ``cache``, the checked document of a file is kept in the user's cache folder
+    and read back while the file is unchanged (archdsl.spec.doc_cache).
+    """
+    from archdsl.spec import doc_cache
+
+    if not cache or spec == "-" or not doc_cache.enabled():
+        return compile_document(load_document(spec, limits), overrides, limits)
+    overrides = tuple(overrides)
+    path = resolve(spec)
+    raw = read_bytes(path, limits)
+    doc = doc_cache.load(path, raw, overrides, limits)
+    if doc is None:
+        text = decode(raw, path, limits)
+        doc = check_document(parse(text, path, path.endswith(".arch"), limits), overrides)
+        doc_cache.store(doc, path, raw, overrides, limits)
+    return expand(doc, limits)

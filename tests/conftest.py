@@ -7,7 +7,10 @@ from the profile: ``ci`` (default, at least 10,000 fuzz examples per run) or ``d
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 from hypothesis import HealthCheck, settings
 
@@ -20,3 +23,10 @@ settings.register_profile(
 )
 settings.register_profile("dev", parent=settings.get_profile("ci"), max_examples=200)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# archdsl keeps checked documents (and latency tables) in the user's cache folder: tests
+# use a folder of their own, removed at the end, never the user's. Set at import, so the
+# commands the tests run in fresh processes inherit it.
+_CACHE = tempfile.mkdtemp(prefix="archdsl-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, True)

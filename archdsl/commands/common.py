@@ -20,8 +20,14 @@ SPEC_HELP = (
 
 
 def add_spec_options(
-    parser: argparse.ArgumentParser, *, many: bool = False, optional: bool = False
+    parser: argparse.ArgumentParser,
+    *,
+    many: bool = False,
+    optional: bool = False,
+    cache: bool = True,
 ) -> None:
+    """SPEC, --set, --no-warnings, the limits, and --no-cache when the command reads SPEC
+    with ``graph_from`` (``cache``)."""
     nargs = "+" if many else "?" if optional else None
     parser.add_argument("spec", nargs=nargs, metavar="SPEC", help=SPEC_HELP)
     parser.add_argument(
@@ -38,6 +44,13 @@ def add_spec_options(
         help="do not print warnings (legal but likely mistakes: an even kernel, stride 3,"
         " a stride-2 block on a 1x1 map)",
     )
+    if cache:
+        parser.add_argument(
+            "--no-cache",
+            action="store_true",
+            help="read and check SPEC afresh, without the checked copy archdsl keeps of"
+            " each spec file in ~/.cache/archdsl/documents (also: ARCHDSL_NO_CACHE=1)",
+        )
     add_limit_options(parser, "spec")
 
 
@@ -85,7 +98,7 @@ def graph_from(args: argparse.Namespace, spec: str | None = None) -> Graph:
     from archdsl.compile import compile_spec
 
     overrides = [parse_override(text) for text in args.overrides]
-    graph = compile_spec(spec or args.spec, overrides, limits_from(args))
+    graph = compile_spec(spec or args.spec, overrides, limits_from(args), cache=not args.no_cache)
     if not args.no_warnings:
         for warning in graph.warnings:
             print(warning, file=sys.stderr)

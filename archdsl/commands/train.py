@@ -98,7 +98,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_spec_options(parser, optional=True)
+    add_spec_options(parser, optional=True, cache=False)
     data = parser.add_argument_group("data")
     data.add_argument("--data", metavar="DIR", help="training images: DIR/CLASS/IMAGE")
     data.add_argument("--val", metavar="DIR", help="validation images, same classes as --data")

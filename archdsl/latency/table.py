@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from archdsl import user_cache
 from archdsl.latency.correction import Correction
 from archdsl.latency.machine import fingerprint, machine, machine_text, tflite_runtime
 
@@ -82,8 +83,7 @@ def correction_key(batch: int, clock: str) -> str:
 
 
 def cache_folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "archdsl" / "latency"
+    return Path(user_cache.cache_folder("latency"))
 
 
 def default_path(identity: Identity) -> Path:

@@ -53,15 +53,18 @@ def resolve(spec: str) -> str:
 
 def read_text(path: str, limits: Limits = DEFAULT_LIMITS) -> str:
     """The file's text, checked for size and UTF-8 (a leading BOM is dropped)."""
-    start = Location(path, 1, 1)
+    return decode(read_bytes(path, limits), path, limits)
+
+
+def read_bytes(path: str, limits: Limits = DEFAULT_LIMITS) -> bytes:
+    """The file's bytes, at most one more than the size limit (``decode`` checks them)."""
     try:
         with open(path, "rb") as handle:
-            raw = handle.read(limits.file_bytes + 1)
+            return handle.read(limits.file_bytes + 1)
     except IsADirectoryError:
-        raise SpecError(start, "is a folder, not a spec file") from None
+        raise SpecError(Location(path, 1, 1), "is a folder, not a spec file") from None
     except OSError as exc:
         raise SpecError(None, f"cannot read '{path}': {exc.strerror}") from None
-    return decode(raw, path, limits)
 
 
 def decode(raw: bytes, path: str, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -103,6 +106,11 @@ def load_document(spec: str, limits: Limits = DEFAULT_LIMITS) -> Document:
         path = resolve(spec)
         text = read_text(path, limits)
         dsl = path.endswith(".arch")
+    return parse(text, path, dsl, limits)
+
+
+def parse(text: str, path: str, dsl: bool, limits: Limits = DEFAULT_LIMITS) -> Document:
+    """``text`` read from ``path`` with the DSL's front end or the YAML one."""
     if dsl:
         from archdsl.spec.dsl_front import parse_dsl
 
