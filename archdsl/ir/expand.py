@@ -240,13 +240,13 @@ def _entry_key(block_type: str, args: dict[str, Any], settings: Settings) -> str
     Its knobs are the schema's defaults for its type, under the spec's defaults, under
     its own values: the type, the spec's settings and its values are the key. ``repr``
     tells 1, 1.0 and True apart, which equality does not (a knob's value is also shown
-    as written); the name and the repeat count are read around the lowering, never in it.
+    as written); the name, the repeat count and ``continues`` are read around the lowering.
     """
     written = {knob: value for knob, value in args.items() if knob not in _UNREAD}
     return f"{block_type} {written!r} {settings.key}"
 
 
-_UNREAD = ("name", "repeats")  # knobs expansion reads around the lowering, never in it
+_UNREAD = ("name", "repeats", "continues")  # read around the lowering, never in it
 
 
 def _repeats(entry: dict[str, Any], section: str, depth: float) -> int:
