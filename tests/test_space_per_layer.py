@@ -409,3 +409,24 @@ def test_mnasnet_a1_is_a_point_of_the_flat_space():
     reference = compile_spec("mnasnet_a1")
     assert graph.nodes == reference.nodes
     assert analyze(graph).total.params == 3_920_526
+
+
+@pytest.mark.parametrize("space_file", [FLAT_YAML, "TINY"])
+def test_optuna_asks_exactly_the_choices_a_candidate_makes(tmp_path, space_file):
+    """Define-by-run in choice order: each trial's parameters are the candidate's choices
+    (the layer count before the layers, a layer's op before its knobs, a block's shared
+    knob after its layers' ops)."""
+    optuna = pytest.importorskip("optuna")
+    from archdsl.search.study import suggest
+
+    if space_file == "TINY":
+        space_file = str(tmp_path / "tiny.yaml")
+        Path(space_file).write_text(TINY)
+    space = load_space(space_file)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(30):
+        trial = study.ask()
+        assignment = suggest(space, trial)
+        assert set(trial.params) == set(space.values(assignment))
+        study.tell(trial, 0.0)

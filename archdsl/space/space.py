@@ -97,6 +97,8 @@ class Space:
         if block is None or choice.knob == "op" or choice.knob not in block.knobs:
             return True
         if isinstance(block.op, Choice) and block.op.per == "layer" and not choice.layer:
+            if choice.knob == "repeats":
+                return True  # how many layers: asked before their ops
             # made once for layers that may take different ops: made if one of them does
             layers = range(1, self.layers(block.index, assignment) + 1)
             return any(
