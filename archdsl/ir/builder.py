@@ -61,40 +61,44 @@ class GraphBuilder:
                 f"block '{block}' makes a layer named '{name}', as block '{other}' at"
                 f" line {first.line}, column {first.col} does; give one of them another name",
             )
-        if len(self.nodes) >= self.limits.layers:
+        limits = self.limits
+        if len(self.nodes) >= limits.layers:
             raise SpecError(
                 where(),
-                f"network too large: more than {self.limits.layers:,} layers (raise it with --max-layers)",
+                f"network too large: more than {limits.layers:,} layers (raise it with --max-layers)",
             )
-        shapes = list(map(self.shapes.__getitem__, inputs))
+        known = self.shapes
+        shapes = [known[ref] for ref in inputs]
         definition = OPS[op]
         try:
             outputs = definition.shapes(attrs, shapes)
         except ShapeError as exc:
             raise SpecError(where(), f"{block}: {exc}") from None
-        if outputs[0] and outputs[0][-1] > self.limits.channels:
+        first = outputs[0]
+        if first and first[-1] > limits.channels:
             raise SpecError(
                 where(),
-                f"{block}: {outputs[0][-1]:,} channels is more than the limit of {self.limits.channels:,}"
+                f"{block}: {first[-1]:,} channels is more than the limit of {limits.channels:,}"
                 " (raise it with --max-channels)",
             )
-        trainable, non_trainable, macs = definition.cost(attrs, shapes, outputs[0])
-        written = sum(map(math.prod, outputs))
+        trainable, non_trainable, macs = definition.cost(attrs, shapes, first)
+        written = math.prod(first) if len(outputs) == 1 else sum(map(math.prod, outputs))
         # ShuffleNetV2's memory access cost: inputs read + outputs written + weights
-        access = (
-            0
-            if op == "input"
-            else sum(map(math.prod, shapes)) + written + trainable + non_trainable
-        )
-        cost = Cost(trainable, non_trainable, macs, written * BYTES_PER_VALUE, access)
+        if op == "input":
+            access = 0
+        else:
+            read = math.prod(shapes[0]) if len(shapes) == 1 else sum(map(math.prod, shapes))
+            access = read + written + trainable + non_trainable
+        new = tuple.__new__  # NamedTuples without their Python-level __new__: two per node
+        cost = new(Cost, (trainable, non_trainable, macs, written * BYTES_PER_VALUE, access))
         self.params += trainable + non_trainable
         self.macs += macs
-        if self.params > self.limits.params or self.macs > self.limits.macs:
+        if self.params > limits.params or self.macs > limits.macs:
             self._too_large(block, where())
-        self.nodes.append(Node(name, op, attrs, inputs, block, stage, tuple(outputs), cost))
+        self.nodes.append(new(Node, (name, op, attrs, inputs, block, stage, tuple(outputs), cost)))
         self.names[name] = (block, where)
         if len(outputs) == 1:
-            self.shapes[name] = outputs[0]
+            known[name] = first
             return [name]
         refs = [f"{name}:{i}" for i in range(len(outputs))]
         self.shapes.update(zip(refs, outputs, strict=True))

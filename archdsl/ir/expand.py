@@ -196,9 +196,8 @@ def _expand_entry(
         # whole layer's output (not output i of a split)
         key = (lowered, stride, graph.shapes[x]) if ":" not in x else None
         found = None if key is None else MEMO.get(key)
-        staged = None if key is None else (*key, stage_index, settings.stage_blocks)
         if found is STAGED:  # its lowering read the stage index: drop_path's rate
-            found = MEMO.get(staged)
+            found = MEMO.get((*key, stage_index, settings.stage_blocks))
         output = None if found is None else graph.replay(found, name, x, stage, where)
         if output is not None:
             block = found.blocks.get((name, x, stage, path))
@@ -224,7 +223,7 @@ def _expand_entry(
             if made is not None:
                 if context.read_index:
                     MEMO.put(key, STAGED)
-                    key = staged
+                    key = (*key, stage_index, settings.stage_blocks)
                 MEMO.put(key, made)
             block = Block(name, block_type, stage, knobs, (x,), output, path)
         graph.blocks.append(block)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from difflib import get_close_matches
 from typing import Any
@@ -145,7 +144,7 @@ def _check_used(doc: Document, declared: dict[str, Any]) -> None:
     the built-in multipliers are always used.
     """
     used = set(BUILTIN_PARAMS)
-    pending = [name for key, value in doc.data.items() if key != "params" for name in _refs(value)]
+    pending = list(_refs([value for key, value in doc.data.items() if key != "params"]))
     while pending:
         name = pending.pop()
         if name in used or name not in declared:
@@ -163,18 +162,26 @@ def _check_used(doc: Document, declared: dict[str, Any]) -> None:
         )
 
 
-def _refs(value: Any) -> Iterator[str]:
-    """Param names that ``value`` refers to: ``$name`` strings and select tables' selectors."""
-    if isinstance(value, dict):
-        if isinstance(value.get("select"), str):
-            yield value["select"]
-        for item in value.values():
-            yield from _refs(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _refs(item)
-    elif isinstance(value, str) and value.startswith("$"):
-        yield value[1:]
+def _refs(value: Any) -> set[str]:
+    """Param names that ``value`` refers to: ``$name`` strings and select tables' selectors.
+
+    A walk with a stack rather than nested generators: it runs on every document, and a
+    search checks thousands a second.
+    """
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            selector = node.get("select")
+            if isinstance(selector, str):
+                found.add(selector)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and node.startswith("$"):
+            found.add(node[1:])
+    return found
 
 
 def _check_value(override: Override) -> None:
@@ -270,13 +277,20 @@ def _substitute(
     set_by: dict[str, str],
     origins: dict[Path, str],
 ) -> Any:
+    # Plain values (most of a document) are kept as they are without a call of their own.
     if isinstance(value, dict):
         return {
-            k: _substitute(doc, v, (*path, k), resolved, set_by, origins) for k, v in value.items()
+            k: _substitute(doc, v, (*path, k), resolved, set_by, origins)
+            if isinstance(v, dict | list | str)
+            else v
+            for k, v in value.items()
         }
     if isinstance(value, list):
         return [
-            _substitute(doc, v, (*path, i), resolved, set_by, origins) for i, v in enumerate(value)
+            _substitute(doc, v, (*path, i), resolved, set_by, origins)
+            if isinstance(v, dict | list | str)
+            else v
+            for i, v in enumerate(value)
         ]
     if isinstance(value, str) and value.startswith("$") and _NAME.fullmatch(value[1:]):
         name = value[1:]
