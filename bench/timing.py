@@ -45,15 +45,22 @@ def user_environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
 
 
-def process_seconds(argv: Sequence[str], env: Mapping[str, str] | None = None) -> float:
+def process_seconds(
+    argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None
+) -> float:
     """Wall time of one whole process, start to exit, in ``env`` (default:
-    ``user_environment()``); it must succeed."""
+    ``user_environment()``) and folder ``cwd``; it must succeed.
+
+    ``python -m`` puts the current folder first on sys.path, ahead of PYTHONPATH: a process
+    that must import another archdsl than the one in the current folder runs elsewhere.
+    """
     start = time.perf_counter()
     completed = subprocess.run(
         list(argv),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env=dict(env) if env is not None else user_environment(),
+        cwd=cwd,
         check=False,
     )
     elapsed = time.perf_counter() - start

@@ -336,8 +336,8 @@ def check_build_examples_are_run_by_a_slow_test() -> Checked:
 def check_benchmark_ratios() -> Checked:
     readme = ROOT / "README.md"
     measured = [
-        float(ratio)
-        for ratio in re.findall(r"\*\*([\d.]+)x", (ROOT / "docs" / "benchmarks.md").read_text())
+        float(ratio.replace(",", ""))
+        for ratio in re.findall(r"\*\*([\d.,]+)x", (ROOT / "docs" / "benchmarks.md").read_text())
     ]
     text = readme.read_text()
     table = text[text.index("| figure | ratio |") :].split("\n\n")[0]
@@ -345,7 +345,8 @@ def check_benchmark_ratios() -> Checked:
     checked = set()
     for offset, line in enumerate(table.splitlines()):
         cell = line.rstrip(" |").rsplit("|", 1)[-1]
-        for quoted in re.findall(r"([\d.]+)x", cell):
+        for quoted in re.findall(r"(\d[\d.,]*)x", cell):  # 1,460x as well as 0.891x
+            quoted = quoted.replace(",", "")
             decimals = len(quoted.partition(".")[2])
             assert any(round(value, decimals) == float(quoted) for value in measured), (
                 f"{quoted}x is in no result of docs/benchmarks.md: {line}"
