@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from archdsl.ir.expand import expand
 from archdsl.ir.graph import Graph
@@ -32,8 +33,10 @@ def check_document(doc: Document, overrides: Iterable[Override] = ()) -> Documen
 def _not_a_space(doc: Document) -> None:
     """A search space given where a spec belongs: say so, rather than 'unknown key ops'."""
     from archdsl.errors import SpecError
-    from archdsl.space.choices import space_marker
+    from archdsl.space.choices import MARKERS, space_marker
 
+    if not _has_key(doc.data, MARKERS | {"ops"}):  # the usual case, told by a quicker walk
+        return
     where = space_marker(doc.data)
     if where is not None:
         what = "an ops table" if where == ("ops",) else "a choice"
@@ -42,6 +45,21 @@ def _not_a_space(doc: Document) -> None:
             f"this is a search space ({what} here), not a spec: read it with archdsl space,"
             " sample or search",
         )
+
+
+def _has_key(data: Any, keys: set[str]) -> bool:
+    """Whether any mapping in ``data`` has one of ``keys``: a choice's markers or ``ops``
+    (a space has one; tests/test_not_a_space.py checks that every space is seen)."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if not keys.isdisjoint(node):
+                return True
+            stack.extend(value for value in node.values() if isinstance(value, dict | list))
+        elif isinstance(node, list):
+            stack.extend(value for value in node if isinstance(value, dict | list))
+    return False
 
 
 def compile_document(
