@@ -29,6 +29,9 @@ COMMANDS = {
     "sample": "sample",
     "search": "search",
 }
+# Commands whose SPEC... list may have options between its items ('latency calibrate --fit
+# mnasnet_a1'): argparse's nargs='+' stops at the first option, so they parse intermixed.
+INTERMIXED = ("latency",)
 
 
 def make_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -51,9 +54,25 @@ def make_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def parse(
+    parser: argparse.ArgumentParser, argv: list[str], command: str | None
+) -> argparse.Namespace:
+    """``argv`` parsed by ``parser``; an ``INTERMIXED`` command by its own parser, intermixed,
+    with the same messages (the command's parser reports its errors either way; arguments
+    it does not know, ``parser`` reports)."""
+    if command not in INTERMIXED:
+        return parser.parse_args(argv)
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    args, unknown = commands.choices[command].parse_known_intermixed_args(argv[1:])
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = make_parser(argv[0] if argv and argv[0] in COMMANDS else None).parse_args(argv)
+    command = argv[0] if argv and argv[0] in COMMANDS else None
+    args = parse(make_parser(command), argv, command)
     try:
         return args.run(args)
     except SpecError as error:

@@ -333,6 +333,37 @@ def test_fit_is_an_option_of_calibrate_only(cache: Path):
     ]
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["calibrate", "--fit", "mnasnet_a1", "mobilenet_v2", "--threads", "2"],
+        ["calibrate", "mnasnet_a1", "--fit", "mobilenet_v2", "--threads", "2"],
+        ["--threads", "2", "calibrate", "mnasnet_a1", "mobilenet_v2", "--fit"],
+    ],
+)
+def test_calibrate_takes_options_between_its_specs(argv: list[str]):
+    from archdsl.cli import make_parser, parse
+
+    args = parse(make_parser("latency"), ["latency", *argv], "latency")
+    assert (args.spec, args.fit, args.threads) == (
+        ["calibrate", "mnasnet_a1", "mobilenet_v2"],
+        True,
+        2,
+    )
+
+
+def test_calibrate_with_options_first_reaches_the_spec(cache: Path, tmp_path: Path):
+    missing = tmp_path / "missing.yaml"
+    result = run_cli("latency", "calibrate", "--fit", str(missing))
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"archdsl: error: cannot read '{missing}': No such file or directory"
+    ]
+    unknown = run_cli("latency", "calibrate", "mnasnet_a1", "--frob")
+    assert unknown.returncode == 2
+    assert unknown.stderr.splitlines()[-1] == "archdsl: error: unrecognized arguments: --frob"
+
+
 def test_a_version_1_table_is_refused_in_one_line(cache: Path):
     path = default_path(Identity.here())
     fill(archdsl.load("mobilenet_v3_small"), Identity.here(), path)
