@@ -37,7 +37,7 @@ SPECS = (
 SHUFFLE_WIDTHS = (0.5, 1.0, 1.5, 2.0)  # ShuffleNetV2's channels exist for these widths only
 BUILT_INS = (*SPECS, "shufflenet_v2")
 RANDOM_SPECS = 40
-GROUP = 16  # networks whose interpreters are alive, and timed in turn, at once
+ROUNDS = 8  # rounds over all networks: each network's runs spread over the whole measurement
 METHOD = f"""Every built-in network at widths {", ".join(map(str, WIDTHS))} (ShuffleNetV2 at
 {", ".join(map(str, SHUFFLE_WIDTHS))}, the widths it defines) and inputs {", ".join(map(str, INPUTS))},
 plus {RANDOM_SPECS} random networks from the test strategies (`tests/strategies.py`
@@ -46,9 +46,12 @@ sampler, at widths 0.35 to 1.4 and inputs 128 to 224; the strategies' other spec
 pixel networks that run in about a microsecond, are not what anyone predicts latency for),
 is calibrated into a new table (`archdsl.latency.calibrate`, as `archdsl latency calibrate`
 does) and then measured whole (`archdsl.latency.measure.prepare`, as `archdsl latency`
-does, without `--fit`): LiteRT interpreter, XNNPACK, 1 thread, batch 1, float32. Networks
-are timed {GROUP} at a time in
-interleaved rounds (5 rounds of at least 5 runs and 0.1 s each). The machine is shared with
+does, without `--fit`): LiteRT interpreter, XNNPACK, 1 thread, batch 1, float32. The table
+times each layer configuration with the caches evicted before each run (`archdsl.latency.cache`)
+and also hot, invoke after invoke, as table version 2 did: the hot sums are reported beside the
+predictor's as the figures before the change, from the same run. All networks' interpreters are
+alive at once and timed in {ROUNDS} rounds over all of them (at least 3 runs and 0.05 s each
+per round), so each network's runs spread over the whole measurement. The machine is shared with
 other jobs, so both the table and the networks are timed by the CPU time of the interpreter's
 thread (with one thread the interpreter runs on the caller's thread), and by its 10th
 percentile over the runs: other processes inflate even CPU time (shared caches and memory,
@@ -187,19 +190,18 @@ def _measure(graphs: list[archdsl.Graph]) -> list[dict[str, Stats]]:
     from archdsl.latency.measure import prepare
     from archdsl.latency.timing import Samples, time_calls, warm_up
 
-    results: list[dict[str, Stats]] = []
-    for start in range(0, len(graphs), GROUP):
-        group = graphs[start : start + GROUP]
-        runs = [prepare(graph, "tflite", 1, 1) for graph in group]
-        samples = [Samples() for _ in group]
-        for call in runs:
-            warm_up(call, runs=3, seconds=0.05)
-        for _ in range(5):
-            for call, sample in zip(runs, samples, strict=True):
-                time_calls(call, sample, min_runs=5, min_seconds=0.1)
-        results += [{"cpu": s.stats("cpu"), "wall": s.stats("wall")} for s in samples]
-        print(f"    measured {len(results)}/{len(graphs)} networks", file=sys.stderr, flush=True)
-    return results
+    runs = []
+    for graph in graphs:
+        runs.append(prepare(graph, "tflite", 1, 1))
+        print(f"    built {len(runs)}/{len(graphs)} networks", file=sys.stderr, flush=True)
+    samples = [Samples() for _ in graphs]
+    for call in runs:
+        warm_up(call, runs=3, seconds=0.05)
+    for round_ in range(ROUNDS):
+        for call, sample in zip(runs, samples, strict=True):
+            time_calls(call, sample, min_runs=3, min_seconds=0.05)
+        print(f"    measured round {round_ + 1}/{ROUNDS}", file=sys.stderr, flush=True)
+    return [{"cpu": s.stats("cpu"), "wall": s.stats("wall")} for s in samples]
 
 
 def _share_and_rho(
@@ -207,6 +209,10 @@ def _share_and_rho(
 ) -> tuple[float, float, float]:
     within = sum(abs(p / a - 1) <= 0.1 for p, a in zip(predicted, actual, strict=True))
     return within / len(actual), spearman(predicted, actual), spearman(macs, actual)
+
+
+def _pick(indices: list[int], *columns: Sequence[float]) -> list[list[float]]:
+    return [[column[i] for i in indices] for column in columns]
 
 
 def _accuracy(
@@ -239,11 +245,7 @@ def _accuracy(
             )
         )
         for subset, indices in subsets.items():
-            share, rho, rho_m = _share_and_rho(
-                [predicted[i] for i in indices],
-                [actual[i] for i in indices],
-                [macs[i] for i in indices],
-            )
+            share, rho, rho_m = _share_and_rho(*_pick(indices, predicted, actual, macs))
             rows.append(
                 Note(
                     TITLE,
@@ -251,6 +253,22 @@ def _accuracy(
                     f" Spearman rho: predictor {rho:.3f}, MACs {rho_m:.3f}",
                 )
             )
+        hot = [predict(graph, table, clock=clock, hot=True) for _, graph in nets]
+        figures = [
+            _share_and_rho(*_pick(indices, hot, actual, macs)) for indices in subsets.values()
+        ]
+        rows.append(
+            Note(
+                TITLE,
+                f"{name}, hot-cache sums (each unit timed invoke after invoke, as table version 2"
+                f" predicted): {_share_and_rho(hot, actual, macs)[0]:.1%} within ±10%, Spearman rho"
+                f" {_share_and_rho(hot, actual, macs)[1]:.3f}; "
+                + "; ".join(
+                    f"{subset} {share:.1%}, rho {rho:.3f}"
+                    for subset, (share, rho, _) in zip(subsets, figures, strict=True)
+                ),
+            )
+        )
         rows.append(
             Figure(
                 TITLE,
@@ -286,6 +304,7 @@ def _accuracy(
                 points.append({"network": label, "macs": macs[index]})
             stats = measured[index][clock]
             points[index][f"{clock}_predicted_ms"] = predicted[index]
+            points[index][f"{clock}_hot_sum_ms"] = hot[index]
             points[index][f"{clock}_measured_ms"] = stats.p10
             points[index][f"{clock}_measured_median_ms"] = stats.median
             points[index][f"{clock}_measured_q1_ms"] = stats.q1
