@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import archdsl
-from archdsl.latency.timing import Stats
 from bench.config import Config
 from bench.results import Figure, Goal, Measurement, Note, Row
 from bench.stats import Sample, paired_ratios
@@ -51,7 +50,10 @@ times each layer configuration with the caches evicted before each run (`archdsl
 and also hot, invoke after invoke, as table version 2 did: the hot sums are reported beside the
 predictor's as the figures before the change, from the same run. All networks' interpreters are
 alive at once and timed in {ROUNDS} rounds over all of them (at least 3 runs and 0.05 s each
-per round), so each network's runs spread over the whole measurement. The machine is shared with
+per round), so each network's runs spread over the whole measurement; how far the
+measurement agrees with itself (the odd rounds' 10th percentile against the even rounds') is
+given too: no prediction can agree with a measurement more often than it agrees with itself.
+The machine is shared with
 other jobs, so both the table and the networks are timed by the CPU time of the interpreter's
 thread (with one thread the interpreter runs on the caller's thread), and by its 10th
 percentile over the runs: other processes inflate even CPU time (shared caches and memory,
@@ -186,7 +188,7 @@ def _progress(what: str) -> Callable[[int, int], None]:
     return show
 
 
-def _measure(graphs: list[archdsl.Graph]) -> list[dict[str, Stats]]:
+def _measure(graphs: list[archdsl.Graph]) -> list[dict[str, Any]]:
     from archdsl.latency.measure import prepare
     from archdsl.latency.timing import Samples, time_calls, warm_up
 
@@ -194,14 +196,23 @@ def _measure(graphs: list[archdsl.Graph]) -> list[dict[str, Stats]]:
     for graph in graphs:
         runs.append(prepare(graph, "tflite", 1, 1))
         print(f"    built {len(runs)}/{len(graphs)} networks", file=sys.stderr, flush=True)
-    samples = [Samples() for _ in graphs]
+    # each network's runs in the even and in the odd rounds: two measurements of it
+    halves = [(Samples(), Samples()) for _ in graphs]
     for call in runs:
         warm_up(call, runs=3, seconds=0.05)
     for round_ in range(ROUNDS):
-        for call, sample in zip(runs, samples, strict=True):
-            time_calls(call, sample, min_runs=3, min_seconds=0.05)
+        for call, half in zip(runs, halves, strict=True):
+            time_calls(call, half[round_ % 2], min_runs=3, min_seconds=0.05)
         print(f"    measured round {round_ + 1}/{ROUNDS}", file=sys.stderr, flush=True)
-    return [{"cpu": s.stats("cpu"), "wall": s.stats("wall")} for s in samples]
+    results = []
+    for even, odd in halves:
+        both = Samples(even.wall + odd.wall, even.cpu + odd.cpu)
+        result = {clock: both.stats(clock) for clock in ("cpu", "wall")}
+        result.update(
+            {f"{clock}_halves": (even.stats(clock), odd.stats(clock)) for clock in ("cpu", "wall")}
+        )
+        results.append(result)
+    return results
 
 
 def _share_and_rho(
@@ -218,7 +229,7 @@ def _pick(indices: list[int], *columns: Sequence[float]) -> list[list[float]]:
 def _accuracy(
     nets: list[tuple[str, archdsl.Graph]],
     table: Any,
-    measured: list[dict[str, Stats]],
+    measured: list[dict[str, Any]],
     path: Path,
 ) -> list[Row]:
     from archdsl.latency import predict
@@ -289,6 +300,15 @@ def _accuracy(
                 TITLE,
                 f"{name}: furthest off: "
                 + "; ".join(f"{label} {r - 1:+.0%}" for r, label in reversed(worst[-3:])),
+            )
+        )
+        halves = [m[f"{clock}_halves"] for m in measured]
+        agree = sum(abs(odd.p10 / even.p10 - 1) <= 0.1 for even, odd in halves) / len(halves)
+        rows.append(
+            Note(
+                TITLE,
+                f"{name}: the measurement against itself (each network's 10th percentile in the"
+                f" odd rounds against the even rounds'): {agree:.1%} within ±10%",
             )
         )
         medians = [m[clock].median for m in measured]

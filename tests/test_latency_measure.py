@@ -92,7 +92,7 @@ def test_calibrate_fills_the_table_once(calibrated: tuple[Path, Path]):
     assert all(0 < entry["cpu_p10_ms"] <= entry["cpu_ms"] < 50 for entry in entries.values())
     assert all(0 < entry["cpu_hot_p10_ms"] < 50 for entry in entries.values())
     assert all(entry["runs"] == 9 and entry["hot_runs"] >= 15 for entry in entries.values())
-    # cold: the caches evicted by a buffer of 32x this machine's L2, as the table records
+    # cold: the caches evicted by a buffer of 4x this machine's L2, as the table records
     from archdsl.latency.cache import EVICT_MULTIPLE, l2_bytes
 
     assert data["cache"] == {"l2_bytes": l2_bytes(), "evict_bytes": EVICT_MULTIPLE * l2_bytes()}

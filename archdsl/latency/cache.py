@@ -6,12 +6,12 @@ megabytes of weights and activations through the caches, so each layer fetches i
 from far memory while its input, just written by the layer before, is hot. So the table's
 figure for a unit is timed that way: before each timed invoke, a buffer of
 ``EVICT_MULTIPLE`` times the L2 size is written (evicting the unit's weights from the
-private caches and most of them from the shared one), then the unit's input is written
-again. The multiple is a choice, made by measurement (docs/latency.md has the figures): on
-the machine the benchmarks ran on, 4x the L2 left the widest networks' sums 12-25% short of
-their measured time, 256x put several 17-31% over, and 32x put 6 of 8 test networks within
-10%. The L2 size itself is read from the machine at calibration time and stored in the
-table.
+core's private caches), then the unit's input is written again. The multiple is a choice,
+made by measurement (docs/latency.md has the figures): on the machine the benchmarks ran
+on, evicting 32x the L2 brought the widest networks' sums closest, but made each small
+layer pay for a cold runtime that a small network keeps warm (small networks 60-190% over);
+4x did better than hot timing over 48 networks. The L2 size itself is read from the machine
+at calibration time and stored in the table.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-EVICT_MULTIPLE = 32
+EVICT_MULTIPLE = 4
 CACHE_FOLDER = Path("/sys/devices/system/cpu/cpu0/cache")
 
 
