@@ -45,10 +45,7 @@ sampler, at widths 0.35 to 1.4 and inputs 128 to 224; the strategies' other spec
 pixel networks that run in about a microsecond, are not what anyone predicts latency for),
 is calibrated into a new table (`archdsl.latency.calibrate`, as `archdsl latency calibrate`
 does) and then measured whole (`archdsl.latency.measure.prepare`, as `archdsl latency`
-does, without `--fit`): LiteRT interpreter, XNNPACK, 1 thread, batch 1, float32. The table
-times each layer configuration with the caches evicted before each run (`archdsl.latency.cache`)
-and also hot, invoke after invoke, as table version 2 did: the hot sums are reported beside the
-predictor's as the figures before the change, from the same run. All networks' interpreters are
+does, without `--fit`): LiteRT interpreter, XNNPACK, 1 thread, batch 1, float32. All networks' interpreters are
 alive at once and timed in {ROUNDS} rounds over all of them (at least 3 runs and 0.05 s each
 per round), so each network's runs spread over the whole measurement; how far the
 measurement agrees with itself (the odd rounds' 10th percentile against the even rounds') is
@@ -264,22 +261,6 @@ def _accuracy(
                     f" Spearman rho: predictor {rho:.3f}, MACs {rho_m:.3f}",
                 )
             )
-        hot = [predict(graph, table, clock=clock, hot=True) for _, graph in nets]
-        figures = [
-            _share_and_rho(*_pick(indices, hot, actual, macs)) for indices in subsets.values()
-        ]
-        rows.append(
-            Note(
-                TITLE,
-                f"{name}, hot-cache sums (each unit timed invoke after invoke, as table version 2"
-                f" predicted): {_share_and_rho(hot, actual, macs)[0]:.1%} within ±10%, Spearman rho"
-                f" {_share_and_rho(hot, actual, macs)[1]:.3f}; "
-                + "; ".join(
-                    f"{subset} {share:.1%}, rho {rho:.3f}"
-                    for subset, (share, rho, _) in zip(subsets, figures, strict=True)
-                ),
-            )
-        )
         rows.append(
             Figure(
                 TITLE,
@@ -324,7 +305,6 @@ def _accuracy(
                 points.append({"network": label, "macs": macs[index]})
             stats = measured[index][clock]
             points[index][f"{clock}_predicted_ms"] = predicted[index]
-            points[index][f"{clock}_hot_sum_ms"] = hot[index]
             points[index][f"{clock}_measured_ms"] = stats.p10
             points[index][f"{clock}_measured_median_ms"] = stats.median
             points[index][f"{clock}_measured_q1_ms"] = stats.q1

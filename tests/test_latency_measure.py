@@ -90,12 +90,7 @@ def test_calibrate_fills_the_table_once(calibrated: tuple[Path, Path]):
     entries = {key: value for key, value in data["entries"].items() if key in mine}
     assert len(entries) == UNITS + 1  # and the per-inference overhead
     assert all(0 < entry["cpu_p10_ms"] <= entry["cpu_ms"] < 50 for entry in entries.values())
-    assert all(0 < entry["cpu_hot_p10_ms"] < 50 for entry in entries.values())
-    assert all(entry["runs"] == 9 and entry["hot_runs"] >= 15 for entry in entries.values())
-    # cold: the caches evicted by a buffer of 4x this machine's L2, as the table records
-    from archdsl.latency.cache import EVICT_MULTIPLE, l2_bytes
-
-    assert data["cache"] == {"l2_bytes": l2_bytes(), "evict_bytes": EVICT_MULTIPLE * l2_bytes()}
+    assert all(entry["runs"] >= 15 for entry in entries.values())
     assert set(data["corrections"]) == {"cpu@1", "wall@1"}  # fitted once, by the fixture
     again = run_cli("latency", "calibrate", str(spec), "--table", str(table), timeout=600)
     assert again.stdout.startswith(f"measured 0 of the {UNITS} layer configurations of tiny")

@@ -364,25 +364,21 @@ def test_calibrate_with_options_first_reaches_the_spec(cache: Path, tmp_path: Pa
     assert unknown.stderr.splitlines()[-1] == "archdsl: error: unrecognized arguments: --frob"
 
 
-@pytest.mark.parametrize("old", [1, 2])
-def test_an_older_table_is_refused_in_one_line(cache: Path, old: int):
-    """Version 1 had no corrections, version 2 timed units with hot caches only."""
+def test_a_version_1_table_is_refused_in_one_line(cache: Path):
     path = default_path(Identity.here())
     fill(archdsl.load("mobilenet_v3_small"), Identity.here(), path)
     data = json.loads(path.read_text())
     data.pop("sha256")
-    data.pop("cache")
-    if old == 1:
-        data.pop("corrections")
-    data["version"] = old
+    data.pop("corrections")
+    data["version"] = 1
     path.write_text(json.dumps(data))
-    assert VERSION == 3
-    with pytest.raises(TableError, match=f"format version {old}, this archdsl reads 3; delete it"):
+    assert VERSION == 2
+    with pytest.raises(TableError, match="format version 1, this archdsl reads 2; delete it"):
         load(Identity.here())
     result = run_cli("summary", "mobilenet_v3_small", "--latency")
     assert result.returncode == 1
     (line,) = result.stderr.splitlines()
-    assert "refusing latency table" in line and f"format version {old}" in line
+    assert "refusing latency table" in line and "format version 1" in line
 
 
 def test_timing_keeps_the_10th_percentile():
@@ -403,35 +399,3 @@ def test_reference_networks_are_disjoint_from_what_the_benchmark_evaluates():
     assert len(signatures) == 24
     assert all(graph.input_shape[0] in INPUTS for _, graph in references)
     assert not set(INPUTS) & set(EVALUATED_INPUTS)
-
-
-def test_l2_size_is_read_from_sysfs_or_refused_in_one_line(tmp_path: Path):
-    from archdsl.latency.cache import CacheSizeUnknown, l2_bytes
-
-    for level, kind, size in ((1, "Data", "48K"), (2, "Unified", "2048K"), (3, "Unified", "300M")):
-        index = tmp_path / f"index{level}"
-        index.mkdir()
-        (index / "level").write_text(f"{level}\n")
-        (index / "type").write_text(f"{kind}\n")
-        (index / "size").write_text(f"{size}\n")
-    assert l2_bytes(tmp_path) == 2 * 1024 * 1024
-    (tmp_path / "index2" / "level").write_text("4\n")
-    import os
-
-    if (
-        os.sysconf_names.get("SC_LEVEL2_CACHE_SIZE") is None
-        or os.sysconf("SC_LEVEL2_CACHE_SIZE") <= 0
-    ):
-        with pytest.raises(CacheSizeUnknown, match="cannot read this CPU's L2 cache size"):
-            l2_bytes(tmp_path)
-    else:  # glibc's figure, from the CPU itself
-        assert l2_bytes(tmp_path) == os.sysconf("SC_LEVEL2_CACHE_SIZE")
-
-
-def test_hot_figures_are_kept_beside_the_cold_ones(cache: Path):
-    graph = archdsl.load("mobilenet_v3_small")
-    table = fill(graph, Identity.here(), default_path(Identity.here()))
-    for entry in table.entries.values():
-        entry["cpu_hot_p10_ms"] = entry["cpu_p10_ms"] / 2
-    cold, hot = predict(graph, table, clock="cpu"), predict(graph, table, clock="cpu", hot=True)
-    assert hot == pytest.approx(cold / 2)

@@ -140,36 +140,25 @@ def _calibrate(args: argparse.Namespace, specs: list[str]) -> int:
     from archdsl.latency.measure import import_tensorflow
 
     _with_tensorflow(lambda: import_tensorflow(args.threads))
-    from archdsl.latency.cache import CacheSizeUnknown
     from archdsl.latency.calibrate import calibrate
     from archdsl.report.progress import Progress
 
     progress = Progress(1, "calibrating")
-    try:
-        result = calibrate(
-            graphs,
-            table.identity,
-            table.path,
-            args.batch,
-            progress=lambda done, total: progress.update(done, total=total),
-            fit=args.fit,
-        )
-    except CacheSizeUnknown as error:
-        raise SpecError(None, str(error)) from None
-    finally:
-        progress.close()
+    result = calibrate(
+        graphs,
+        table.identity,
+        table.path,
+        args.batch,
+        progress=lambda done, total: progress.update(done, total=total),
+        fit=args.fit,
+    )
+    progress.close()
     print(
         f"measured {result.measured} of the {result.wanted} layer configurations"
         f" of {', '.join(g.name for g in graphs)} in {result.seconds:.1f} s"
         f" ({result.wanted - result.measured} were in the table);"
         f" table {result.table.path}: {len(result.table.entries)} entries,"
         f" {result.table.identity.describe()}"
-    )
-    cache = result.table.cache
-    print(
-        f"each layer timed with cold caches: a {_mib(cache['evict_bytes'])} buffer"
-        f" ({cache['evict_bytes'] // cache['l2_bytes']}x this CPU's {_mib(cache['l2_bytes'])} L2)"
-        " written before each run"
     )
     if result.fitted is not None:
         fit = result.fitted.fit
@@ -179,10 +168,6 @@ def _calibrate(args: argparse.Namespace, specs: list[str]) -> int:
             f" predicted within ±10% (CPU time), median error {fit['median_abs_error']:.1%}"
         )
     return 0
-
-
-def _mib(nbytes: int) -> str:
-    return f"{nbytes / 2**20:g} MiB"
 
 
 def _with_tensorflow(step: Any) -> Any:

@@ -1,10 +1,5 @@
 """Fill the latency table: time every distinct unit as a one-unit TFLite model (imports TensorFlow).
 
-Each unit is timed twice over: hot (invoke after invoke, its weights in the L1 and L2
-caches) and cold (``archdsl.latency.cache``: the caches evicted before each invoke, then its
-input written again, as inside a network). The table predicts from the cold figures and
-keeps the hot ones beside them.
-
 Units are converted once per structure (``archdsl.latency.templates``: one conversion with
 dynamic height and width and marker channel counts serves every size), then timed in chunks: within a chunk, rounds go over every
 unit in turn, so a burst of load from elsewhere spreads over all of them instead of
@@ -28,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from archdsl.ir.graph import Graph
-from archdsl.latency.cache import EVICT_MULTIPLE, Evictor, l2_bytes
 from archdsl.latency.correction import Correction, features
 from archdsl.latency.correction import fit as fit_terms
 from archdsl.latency.machine import load_average
@@ -44,13 +38,12 @@ WHOLE_ROUNDS = 5
 
 @dataclass(frozen=True)
 class Settings:
-    """How long each unit is timed: ``rounds`` rounds, each at least ``min_runs`` hot calls
-    and ``min_seconds``, and ``cold_runs`` calls with the caches evicted before each."""
+    """How long each unit is timed: ``rounds`` rounds, each at least ``min_runs`` calls
+    and ``min_seconds``."""
 
     rounds: int = 3
     min_runs: int = 5
     min_seconds: float = 0.01
-    cold_runs: int = 3
 
 
 @dataclass(frozen=True)
@@ -88,16 +81,13 @@ def calibrate(
     table = load(identity, path)
     path = table.path
     assert path is not None
-    l2 = l2_bytes()
-    evict = Evictor(EVICT_MULTIPLE * l2)
-    cache = {"l2_bytes": l2, "evict_bytes": evict.nbytes}
     wanted = {key for graph in graphs for key in distinct(units(graph, batch))}
     fitting: list[Graph] = []
     if fit:
         fitting = list(references) if references is not None else _reference_graphs()
     todo = missing_units([*graphs, *fitting], table, batch)
     total = len(todo) + len(fitting)
-    jobs: list[tuple[str, Any]] = []
+    jobs: list[tuple[str, Callable[[], Any]]] = []
     if overhead_key(batch) not in table.entries:
         jobs.append((overhead_key(batch), _overhead_model(identity.threads, batch)))
     done = 0
@@ -108,13 +98,13 @@ def calibrate(
     for index, group in enumerate(groups):
         jobs += _runners(group, identity.threads, templates)
         if len(jobs) >= CHUNK or index == len(groups) - 1:
-            table = merge(identity, path, _time(jobs, settings, evict), cache=cache)
+            table = merge(identity, path, _time(jobs, settings))
             done += sum(1 for key, _ in jobs if key != overhead_key(batch))
             jobs = []
             if progress:
                 progress(done, total)
     if jobs:  # only the overhead was missing
-        table = merge(identity, path, _time(jobs, settings, evict), cache=cache)
+        table = merge(identity, path, _time(jobs, settings))
     fitted = None
     fit_start = time.perf_counter()
     if fitting:
@@ -193,7 +183,9 @@ def _by_model(todo: list[Unit]) -> list[list[Unit]]:
     return list(groups.values())
 
 
-def _runners(group: list[Unit], threads: int, templates: dict[str, bytes]) -> list[tuple[str, Any]]:
+def _runners(
+    group: list[Unit], threads: int, templates: dict[str, bytes]
+) -> list[tuple[str, Callable[[], Any]]]:
     from archdsl.latency.tflite import interpreter
 
     content = one_unit_model(group[0], templates)
@@ -242,7 +234,7 @@ def unit_model(unit: Unit) -> Any:
     return keras.Model(inputs, outputs if len(outputs) > 1 else outputs[0])
 
 
-def _overhead_model(threads: int, batch: int) -> Any:
+def _overhead_model(threads: int, batch: int) -> Callable[[], Any]:
     """The per-inference cost: a model whose one op (ReLU of 8 numbers) costs nothing."""
     import keras
 
@@ -253,27 +245,20 @@ def _overhead_model(threads: int, batch: int) -> Any:
     return interpreter(convert(model, [(batch, 8)]), threads, [(batch, 8)])
 
 
-def _time(jobs: list[tuple[str, Any]], settings: Settings, evict: Evictor) -> dict[str, dict]:
-    """Interleaved rounds over ``jobs`` (``archdsl.latency.tflite.Runner``), hot and cold;
-    the table entry of each: the cold figures, and the hot 10th percentiles."""
-    hot = {key: Samples() for key, _ in jobs}
-    cold = {key: Samples() for key, _ in jobs}
+def _time(jobs: list[tuple[str, Callable[[], Any]]], settings: Settings) -> dict[str, dict]:
+    """Interleaved rounds over ``jobs``; the table entry of each."""
+    samples = {key: Samples() for key, _ in jobs}
     for _, run in jobs:
         warm_up(run, runs=3, seconds=0.0)
     for _ in range(settings.rounds):
         for key, run in jobs:
-            time_calls(run, hot[key], min_runs=settings.min_runs, min_seconds=settings.min_seconds)
             time_calls(
-                run,
-                cold[key],
-                min_runs=settings.cold_runs,
-                min_seconds=0.0,
-                before=lambda run=run: (evict(), run.refill()),
+                run, samples[key], min_runs=settings.min_runs, min_seconds=settings.min_seconds
             )
     load = load_average()
     entries = {}
-    for key, _ in jobs:
-        wall, cpu = cold[key].stats("wall"), cold[key].stats("cpu")
+    for key, sample in samples.items():
+        wall, cpu = sample.stats("wall"), sample.stats("cpu")
         entries[key] = {
             "wall_ms": wall.median,
             "wall_p10_ms": wall.p10,
@@ -281,9 +266,6 @@ def _time(jobs: list[tuple[str, Any]], settings: Settings, evict: Evictor) -> di
             "cpu_ms": cpu.median,
             "cpu_p10_ms": cpu.p10,
             "runs": wall.runs,
-            "wall_hot_p10_ms": hot[key].stats("wall").p10,
-            "cpu_hot_p10_ms": hot[key].stats("cpu").p10,
-            "hot_runs": len(hot[key].wall),
             "load": load[0] if load else -1.0,
         }
     return entries

@@ -1,10 +1,9 @@
 """Predicted latency: the table's unit times, corrected as fitted on whole networks.
 
 Pure Python. Each table entry is the time (10th percentile) of one invoke of a model
-holding only that unit, with its weights cold in the cache as inside a network
-(``archdsl.latency.cache``); such an invoke also pays the interpreter's fixed cost per
-inference (entering the runtime, walking the execution plan, returning), which a whole
-network pays once, not once per layer. So a unit costs its entry minus the overhead entry (the time of an almost
+holding only that unit; such an invoke also pays the interpreter's fixed cost per inference (entering
+the runtime, walking the execution plan, returning), which a whole network pays once, not
+once per layer. So a unit costs its entry minus the overhead entry (the time of an almost
 empty model, never below 0), and the network costs the sum of its units plus the overhead
 once. A table calibrated with ``--fit`` holds a correction (``archdsl.latency.correction``)
 for what timing a unit alone still misses: then each unit costs its kind's scale times its
@@ -56,16 +55,14 @@ def default_clock(table: Table) -> str:
 
 
 def predict_layers(
-    graph: Graph, table: Table, batch: int = 1, clock: str | None = None, hot: bool = False
+    graph: Graph, table: Table, batch: int = 1, clock: str | None = None
 ) -> Prediction:
     """Per-layer predicted times; units the table lacks are listed once per distinct key in
     ``missing`` (and count 0). The table's correction for ``batch`` and ``clock`` applies
-    when it has one. ``clock`` is 'wall' or 'cpu' (default: ``default_clock``). ``hot``
-    sums the units' hot-cache figures instead, uncorrected (to show what cold timing
-    changes)."""
+    when it has one. ``clock`` is 'wall' or 'cpu' (default: ``default_clock``)."""
     clock = clock or default_clock(table)
-    overhead = table.ms(overhead_key(batch), clock, hot)
-    correction = None if hot else table.correction(batch, clock)
+    overhead = table.ms(overhead_key(batch), clock)
+    correction = table.correction(batch, clock)
     missing: list[Unit] = []
     layers: dict[str, float] = {}
     fused: dict[str, str] = {}
@@ -76,7 +73,7 @@ def predict_layers(
         if unit.free:
             layers[unit.head] = 0.0
             continue
-        ms = table.ms(unit.key, clock, hot)
+        ms = table.ms(unit.key, clock)
         if ms is None or overhead is None:
             if all(other.key != unit.key for other in missing):
                 missing.append(unit)
@@ -87,12 +84,10 @@ def predict_layers(
     return Prediction(layers, fused, fixed, clock, missing, correction is not None)
 
 
-def predict(
-    graph: Graph, table: Table, batch: int = 1, clock: str | None = None, hot: bool = False
-) -> float:
+def predict(graph: Graph, table: Table, batch: int = 1, clock: str | None = None) -> float:
     """Predicted milliseconds of one inference of ``graph``; MissingEntries if the table
     lacks a unit (``archdsl latency calibrate`` fills it)."""
-    prediction = predict_layers(graph, table, batch, clock, hot)
+    prediction = predict_layers(graph, table, batch, clock)
     if prediction.missing:
         raise MissingEntries(prediction.missing)
     return prediction.total_ms

@@ -25,9 +25,7 @@ from archdsl.latency.correction import Correction
 from archdsl.latency.machine import fingerprint, machine, machine_text, tflite_runtime
 
 FORMAT = "archdsl-latency-table"
-# 2: the fitted corrections; 3: units timed with cold caches (archdsl.latency.cache), the
-# hot figures beside them. Older tables are refused.
-VERSION = 3
+VERSION = 2  # 2: the fitted corrections (version 1 tables have none, and are refused)
 OVERHEAD = "overhead"  # the key of an (almost) empty model's time: per-inference overhead
 
 
@@ -62,18 +60,11 @@ class Table:
     path: Path | None = None
     # correction_key(batch, clock) -> Correction.as_dict() (archdsl.latency.correction)
     corrections: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # how the cold figures were timed: {"l2_bytes": ..., "evict_bytes": ...}
-    cache: dict[str, int] = field(default_factory=dict)
 
-    def ms(self, key: str, clock: str = "wall", hot: bool = False) -> float | None:
-        """The entry's 10th percentile by ``clock`` (``archdsl.latency.timing`` says why),
-        timed with cold caches (``archdsl.latency.cache``), or ``hot``."""
+    def ms(self, key: str, clock: str = "wall") -> float | None:
+        """The entry's 10th percentile by ``clock`` (``archdsl.latency.timing`` says why)."""
         entry = self.entries.get(key)
-        return (
-            None
-            if entry is None
-            else entry.get(f"{clock}_hot_p10_ms" if hot else f"{clock}_p10_ms")
-        )
+        return None if entry is None else entry.get(f"{clock}_p10_ms")
 
     def correction(self, batch: int, clock: str) -> Correction | None:
         data = self.corrections.get(correction_key(batch, clock))
@@ -112,7 +103,6 @@ def _body(table: Table) -> dict[str, Any]:
         **table.identity.as_dict(),
         "entries": table.entries,
         "corrections": table.corrections,
-        "cache": table.cache,
     }
 
 
@@ -147,7 +137,6 @@ def read(path: Path, expected: Identity | None) -> Table:
             {key: dict(value) for key, value in data["entries"].items()},
             path,
             {key: dict(value) for key, value in data["corrections"].items()},
-            {key: int(value) for key, value in data["cache"].items()},
         )
         machine_text(dict(table.identity.machine))
         for key in table.corrections:
@@ -206,10 +195,9 @@ def merge(
     path: Path,
     entries: Mapping[str, dict[str, float]],
     corrections: Mapping[str, dict[str, Any]] | None = None,
-    cache: Mapping[str, int] | None = None,
 ) -> Table:
-    """Add ``entries`` (and ``corrections``, and how the entries were timed: ``cache``) to
-    the table at ``path`` under its lock; return the merged table.
+    """Add ``entries`` (and ``corrections``) to the table at ``path`` under its lock; return
+    the merged table.
 
     The file is read again under the lock, so entries another calibration wrote meanwhile
     are kept.
@@ -219,7 +207,6 @@ def merge(
         table = load(identity, path)
         table.entries.update(entries)
         table.corrections.update(corrections or {})
-        table.cache.update(cache or {})
         write(table)
     return table
 

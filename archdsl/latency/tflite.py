@@ -14,7 +14,7 @@ import contextlib
 import logging
 import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -61,29 +61,11 @@ def _without_trackable_warning() -> Iterator[None]:
         logger.removeFilter(keep)
 
 
-class Runner:
-    """One interpreter with its inputs set: calling it runs one inference; ``refill``
-    writes the inputs again (so they are hot in the cache, as a layer's input is)."""
-
-    def __init__(self, runner: Any, inputs: list[tuple[int, np.ndarray]]) -> None:
-        self.invoke = runner.invoke
-        self._set = runner.set_tensor
-        self._inputs = inputs
-        self.refill()
-
-    def __call__(self) -> None:
-        self.invoke()
-
-    def refill(self) -> None:
-        for index, values in self._inputs:
-            self._set(index, values)
-
-
 def interpreter(
     content: bytes, threads: int, input_shapes: Sequence[tuple[int, ...]], seed: int = 0
-) -> Runner:
+) -> Callable[[], None]:
     """An interpreter for ``content`` with its inputs resized to ``input_shapes`` and filled
-    with random values in [-1, 1)."""
+    with random values in [-1, 1); returns its ``invoke``."""
     runner = _new_interpreter(content, threads)
     details = sorted(runner.get_input_details(), key=_input_number)
     for detail, shape in zip(details, input_shapes, strict=True):
@@ -92,11 +74,9 @@ def interpreter(
     with quiet_native_stderr():  # "Created TensorFlow Lite XNNPACK delegate for CPU."
         runner.allocate_tensors()
     rng = np.random.default_rng(seed)
-    inputs = [
-        (detail["index"], rng.uniform(-1.0, 1.0, shape).astype(np.float32))
-        for detail, shape in zip(details, input_shapes, strict=True)
-    ]
-    return Runner(runner, inputs)
+    for detail, shape in zip(details, input_shapes, strict=True):
+        runner.set_tensor(detail["index"], rng.uniform(-1.0, 1.0, shape).astype(np.float32))
+    return runner.invoke
 
 
 def _input_number(detail: dict[str, Any]) -> int:

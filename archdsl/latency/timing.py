@@ -59,16 +59,13 @@ def time_calls(
     min_runs: int,
     min_seconds: float,
     max_runs: int = 100_000,
-    before: Callable[[], object] | None = None,
 ) -> None:
     """Call ``call`` at least ``min_runs`` times and for at least ``min_seconds``, adding
-    each call's time to ``samples``; ``before`` runs, untimed, before each call."""
+    each call's time to ``samples``."""
     perf, cpu = time.perf_counter, time.thread_time
     start = perf()
     runs = 0
     while runs < max_runs and (runs < min_runs or perf() - start < min_seconds):
-        if before is not None:
-            before()
         w0, c0 = perf(), cpu()
         call()
         c1, w1 = cpu(), perf()
