@@ -95,9 +95,14 @@ def _windowed_args(
     _optional(draw, args, "stride", st.sampled_from([1, 2]))
     _optional(draw, args, "repeats", st.integers(1, 2))
     kernel = s.knob(args, "kernel", 3)
-    # valid padding shrinks every repeat by kernel - 1: allow it only when all repeats fit
-    smallest = min(shape.h, shape.w)
-    if smallest >= kernel + (kernel - 1) * s.repeats(args) and draw(st.booleans()):
+    # valid padding shrinks every repeat: allow it only when all repeats fit, the first
+    # with its stride (a bound by kernel and repeats alone let a strided one end at 0)
+    stride, size = args.get("stride", 1), min(shape.h, shape.w)
+    for repeat in range(s.repeats(args)):
+        size = (
+            _spatial(size, kernel, stride if repeat == 0 else 1, "valid") if size >= kernel else 0
+        )
+    if size >= 1 and draw(st.booleans()):
         args["padding"] = "valid"
     elif draw(st.booleans()):
         args["padding"] = draw(st.sampled_from(["same", "symmetric"] if kernel % 2 else ["same"]))
