@@ -364,21 +364,39 @@ def test_calibrate_with_options_first_reaches_the_spec(cache: Path, tmp_path: Pa
     assert unknown.stderr.splitlines()[-1] == "archdsl: error: unrecognized arguments: --frob"
 
 
-def test_a_version_1_table_is_refused_in_one_line(cache: Path):
+@pytest.mark.parametrize("old", [1, 2])
+def test_an_older_table_is_refused_in_one_line(cache: Path, old: int):
     path = default_path(Identity.here())
     fill(archdsl.load("mobilenet_v3_small"), Identity.here(), path)
     data = json.loads(path.read_text())
     data.pop("sha256")
-    data.pop("corrections")
-    data["version"] = 1
-    path.write_text(json.dumps(data))
-    assert VERSION == 2
-    with pytest.raises(TableError, match="format version 1, this archdsl reads 2; delete it"):
+    if old == 1:
+        data.pop("corrections")
+    data["version"] = old
+    path.write_text(json.dumps({**data, "sha256": "0" * 64}, indent=0, sort_keys=True))
+    assert VERSION == 3
+    with pytest.raises(TableError, match=f"format version {old}, this archdsl reads 3; delete it"):
         load(Identity.here())
     result = run_cli("summary", "mobilenet_v3_small", "--latency")
     assert result.returncode == 1
     (line,) = result.stderr.splitlines()
-    assert "refusing latency table" in line and "format version 1" in line
+    assert "refusing latency table" in line and f"format version {old}" in line
+
+
+def test_the_checksum_covers_the_text_after_it(tmp_path: Path):
+    """A value edited in place, the file still JSON and its checksum line intact, is refused."""
+    here = Identity.here()
+    path = tmp_path / "t.json"
+    fill(archdsl.load("mobilenet_v3_small"), here, path)
+    text = path.read_text()
+    assert text.startswith('{"sha256": "') and json.loads(text)["version"] == 3
+    edited = re.sub(
+        r'"wall_p10_ms": (\d)', lambda m: f'"wall_p10_ms": {int(m[1]) + 1}', text, count=1
+    )
+    assert edited != text
+    path.write_text(edited)
+    with pytest.raises(TableError, match="checksum does not match"):
+        read(path, here)
 
 
 def test_timing_keeps_the_10th_percentile():

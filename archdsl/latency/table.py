@@ -25,7 +25,11 @@ from archdsl.latency.correction import Correction
 from archdsl.latency.machine import fingerprint, machine, machine_text, tflite_runtime
 
 FORMAT = "archdsl-latency-table"
-VERSION = 2  # 2: the fitted corrections (version 1 tables have none, and are refused)
+VERSION = 3  # 3: the checksum covers the file's own text; 2: the fitted corrections
+# The checksum leads the file, over the body's exact text that follows it, so reading a
+# table hashes its bytes instead of encoding all its entries again (about 30 ms of a
+# ``summary --latency`` with a 2,500-entry table).
+_SIGNED = re.compile(r'\{"sha256": "([0-9a-f]{64})",\n')
 OVERHEAD = "overhead"  # the key of an (almost) empty model's time: per-inference overhead
 
 
@@ -92,8 +96,8 @@ def default_path(identity: Identity) -> Path:
     return cache_folder() / name
 
 
-def _checksum(body: Mapping[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+def _checksum(body_text: str) -> str:
+    return hashlib.sha256(body_text.encode()).hexdigest()
 
 
 def _body(table: Table) -> dict[str, Any]:
@@ -126,8 +130,9 @@ def read(path: Path, expected: Identity | None) -> Table:
         raise TableError(
             f"{refuse}: format version {data.get('version')!r}, this archdsl reads {VERSION}; {fix}"
         )
-    stored = data.pop("sha256", None)
-    if stored != _checksum(data):
+    data.pop("sha256", None)
+    signed = _SIGNED.match(text)
+    if signed is None or signed[1] != _checksum("{\n" + text[signed.end() :].rstrip("\n")):
         raise TableError(
             f"{refuse}: its checksum does not match its content (corrupt or edited); {fix}"
         )
@@ -178,8 +183,8 @@ def write(table: Table) -> None:
 
     assert table.path is not None
     table.path.parent.mkdir(parents=True, exist_ok=True)
-    body = _body(table)
-    text = json.dumps({**body, "sha256": _checksum(body)}, indent=0, sort_keys=True)
+    body_text = json.dumps(_body(table), indent=0, sort_keys=True)
+    text = f'{{"sha256": "{_checksum(body_text)}",\n{body_text[2:]}'  # after its opening "{" and newline
 
     def put(tmp: str) -> None:
         with open(tmp, "w", encoding="utf-8") as handle:
