@@ -15,7 +15,6 @@ The fit and its figures are stored in the table beside the entries. Pure Python.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +95,8 @@ def predict_from(correction: Correction, row: Mapping[str, float]) -> float:
 
 def fit_figures(errors: Sequence[float]) -> dict[str, Any]:
     """How the fit did on its own networks (relative errors, predicted / measured - 1)."""
+    import statistics  # here, not at the top: a table's reader never fits (6 ms of imports)
+
     absolute = [abs(e) for e in errors]
     return {
         "networks": len(errors),
