@@ -3,22 +3,17 @@ against the compiler before issue 10."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
 
 from bench import baseline
 from bench.config import Config
-from bench.results import Figure, Goal, NotRun, Row, Unavailable
-from bench.stats import Sample, paired_ratios
-from bench.timing import interleave, process_seconds, user_environment
+from bench.process_cases import COLD, PYTHON, WARM, before_figure, cache_cases, startup_figure
+from bench.results import NotRun, Row, Unavailable
+from bench.timing import interleave, process_seconds
 
 TITLE = "1. validate the .arch specs"
 # Issue 10: at most 0.25 s where `python -c pass` takes 0.04 s.
 PYTHON_GOAL = 0.25 / 0.04
-WARM = "document cache warm"
-COLD = "document cache empty"
 METHOD = f"""`archdsl validate -q` of every built-in spec in the text DSL (the `.arch` twins of
 specs/*.yaml, as the baseline has them: `out/baseline-{baseline.COMMIT}/archdsl/specs/*.arch`,
 so both sides read the same files) run as a whole process, against `python -c pass` (goal:
@@ -29,11 +24,8 @@ the checked document of each spec file in the user's cache folder (`archdsl.spec
 `validate` is measured both ways, each row says which: {WARM} (a repeated run of unchanged
 files) and {COLD} (every file read, parsed and checked, and its entry written)."""
 
-PYTHON = [sys.executable, "-c", "pass"]
-
 
 def run(config: Config) -> list[Row]:
-    rows: list[Row] = []
     try:
         folder = baseline.folder() / "archdsl" / "specs"
         old = baseline.environment()
@@ -41,45 +33,20 @@ def run(config: Config) -> list[Row]:
         return [NotRun(TITLE, f"{baseline.NAME}: {exc}")]
     specs = sorted(str(path) for path in folder.glob("*.arch"))
     validate = [sys.executable, "-m", "archdsl", "validate", "-q", *specs]
-    with tempfile.TemporaryDirectory(prefix="archdsl-bench-") as caches:
-        warm = {**user_environment(), "XDG_CACHE_HOME": os.path.join(caches, "warm")}
-        cold = os.path.join(caches, "cold")
-
-        def first_run() -> float:
-            shutil.rmtree(cold, ignore_errors=True)
-            return process_seconds(validate, {**warm, "XDG_CACHE_HOME": cold})
-
+    with cache_cases(validate) as cases:
         times = interleave(
             {
-                "validate": lambda: process_seconds(validate, warm),
-                "validate cold": first_run,
+                **cases,
                 "python": lambda: process_seconds(PYTHON),
                 "old": lambda: process_seconds(validate, old, str(baseline.folder())),
             },
             rounds=config.process_rounds,
         )
-    for side, case in (("validate", WARM), ("validate cold", COLD)):
+    rows: list[Row] = []
+    for case in (WARM, COLD):
         name = f"`archdsl validate` of the {len(specs)} `.arch` specs, process, {case}"
-        ours = Sample.of(times[side], "s")
         rows += [
-            Figure(
-                TITLE,
-                name,
-                ours,
-                Sample.of(times["python"], "s"),
-                "`python -c pass` process",
-                paired_ratios(times[side], times["python"]),
-                "validate time / Python start-up",
-                Goal(PYTHON_GOAL, at_least=False),
-            ),
-            Figure(
-                TITLE,
-                name,
-                ours,
-                Sample.of(times["old"], "s"),
-                f"the same command on {baseline.NAME}",
-                paired_ratios(times["old"], times[side]),
-                "before time / our time",
-            ),
+            startup_figure(TITLE, name, times[case], times["python"], "validate", PYTHON_GOAL),
+            before_figure(TITLE, name, times[case], times["old"]),
         ]
     return rows
