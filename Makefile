@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 OUT ?= out
 
-.PHONY: install demo test test-fast lint format bench clean
+.PHONY: install demo test test-fast lint format bench parser clean
 
 $(BIN)/archdsl: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ format: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# After editing archdsl/spec/grammar.lark: regenerate its standalone parser (Lark, from .[test]).
+parser: install
+	$(BIN)/python -m archdsl.spec.generate_parser
 
 clean:
 	rm -rf $(OUT) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -19,7 +19,7 @@ specs/*.yaml, as the baseline has them: `out/baseline-{baseline.COMMIT}/archdsl/
 so both sides read the same files) run as a whole process, against `python -c pass` (goal:
 at most {PYTHON_GOAL:g}x it, i.e. 0.25 s where Python starts in 0.04 s, issue 10) and against
 the same command on {baseline.NAME}. The processes alternate, after one warm-up round, with
-Python's bytecode cache on; Lark's parser cache is warm after the first round. archdsl keeps
+Python's bytecode cache on; the baseline's Lark parser cache is warm after the first round. archdsl keeps
 the checked document of each spec file in the user's cache folder (`archdsl.spec.doc_cache`):
 `validate` is measured both ways, each row says which: {WARM} (a repeated run of unchanged
 files) and {COLD} (every file read, parsed and checked, and its entry written)."""

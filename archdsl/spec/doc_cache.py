@@ -1,8 +1,8 @@
 """The checked document of a spec file, kept in the user's cache folder by the file's bytes.
 
-Reading a spec imports a parser (PyYAML, or Lark for .arch) and checking it imports
-jsonschema-rs: about 45 ms of a ``summary`` of about 150 ms, spent again on every run of an
-unchanged file. An entry holds the document as ``check_document`` left it (parameters
+Reading a spec imports a parser (PyYAML, or the generated Lark parser for .arch) and
+checking it imports jsonschema-rs: about 45 ms of a ``summary`` of about 150 ms, spent again
+on every run of an unchanged file. An entry holds the document as ``check_document`` left it (parameters
 substituted, schema and semantic checks passed, every position kept), so a repeated
 ``summary``, ``validate``, ``graph`` or ``build`` of an unchanged file goes from its bytes
 straight to expansion.

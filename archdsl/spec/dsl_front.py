@@ -1,24 +1,30 @@
 """DSL front end: `.arch` text -> the same located Document the YAML front end builds.
 
-The grammar (grammar.lark) only fixes the shape of each line; this module turns the
-parse tree into plain data, reading block knob names from the JSON Schema so the DSL
-never keeps its own list of them. Every value and key gets a Location.
+The grammar (grammar.lark) only fixes the shape of each line; dsl_parser.py, Lark's
+standalone LALR parser generated from it (generate_parser.py), parses it without importing
+Lark. This module turns the parse tree into plain data, reading block knob names from the
+JSON Schema so the DSL never keeps its own list of them. Every value and key gets a Location.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from functools import cache
 from typing import Any
 
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
-
 from archdsl.errors import Location, SpecError, source_excerpt
 from archdsl.spec.document import Document, Path
+from archdsl.spec.dsl_parser import (
+    Lark,
+    Lark_StandAlone,
+    Token,
+    Tree,
+    UnexpectedCharacters,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 from archdsl.spec.dsl_syntax import (
     KEY_ALIASES,
     SHORT_KNOBS,
@@ -37,10 +43,8 @@ from archdsl.spec.spellings import OTHER_NAMES, key_hint, knob_for
 
 @cache
 def parser() -> Lark:
-    """The LALR parser, built once per process (its tables cached on disk by Lark)."""
-    with open(os.path.join(os.path.dirname(__file__), "grammar.lark"), encoding="utf-8") as file:
-        grammar = file.read()
-    return Lark(grammar, parser="lalr", lexer="contextual", cache=True, maybe_placeholders=False)
+    """The LALR parser, built once per process from the generated module's tables."""
+    return Lark_StandAlone()
 
 
 # A line that holds more than blanks and a comment, and its indentation.
