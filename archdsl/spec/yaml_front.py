@@ -18,7 +18,6 @@ from archdsl.errors import Location, SpecError, source_excerpt
 from archdsl.spec.document import Document, Path
 from archdsl.spec.input_shape import normalize_input
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
-from archdsl.spec.yaml_errors import explain
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -119,6 +118,8 @@ def _reader_error(text: str, file: str, exc: yaml.reader.ReaderError) -> SpecErr
 
 
 def _syntax_error(text: str, file: str, exc: yaml.MarkedYAMLError) -> SpecError:
+    from archdsl.spec.yaml_errors import explain  # only a spec with a mistake needs it
+
     explained = explain(exc, text)
     if explained is not None:
         where = _where(text, file, _Mark(explained.line, explained.column))
