@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 
 import archdsl
@@ -30,7 +29,7 @@ none, so its blocks' nodes are made anew each time; that, not a longer walk, is 
 
 _FILTERS = (24, 24, 40, 40, 40, 80)
 # A 1,000-block spec holds more values than a spec file may by default (--max-values).
-LIMITS = dataclasses.replace(DEFAULT_LIMITS, document_nodes=100_000)
+LIMITS = DEFAULT_LIMITS._replace(document_nodes=100_000)
 
 
 def generated_spec(blocks: int) -> str:

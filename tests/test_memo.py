@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -114,7 +113,7 @@ def test_drop_path_rates_follow_each_blocks_place() -> None:
 def test_limits_stop_at_the_same_block(field: str, values: list[int]) -> None:
     """A limit passed by a replayed block is reported as the node-by-node lowering reports it."""
     for value in values:
-        limits = replace(DEFAULT_LIMITS, **{field: value})
+        limits = DEFAULT_LIMITS._replace(**{field: value})
         compile_spec("mnasnet_a1")  # its blocks remembered
         warm, lowered = compile_both("mnasnet_a1", (), limits)
         assert isinstance(lowered, str) and "error" in lowered

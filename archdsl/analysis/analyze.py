@@ -9,7 +9,6 @@ non-trainable); MACs are those of Conv2D, DepthwiseConv2D and Dense, as the pape
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from archdsl.ir.graph import BYTES_PER_VALUE, BlockCost, Cost, Graph, Node, Shape, split_ref
@@ -28,8 +27,7 @@ class GroupStats(NamedTuple):
     counts: Cost
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(NamedTuple):
     """The figures of one Graph. ``layers`` are its nodes, each with its output shape and cost."""
 
     name: str

@@ -130,8 +130,7 @@ class Node(NamedTuple):
         return self.outputs[0]
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):  # not a dataclass: see errors.Location
     """One unrolled block of the spec: what the papers draw as a box.
 
     ``knobs`` are its resolved settings (filters after width scaling, stride of this

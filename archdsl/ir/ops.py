@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from archdsl.ir.graph import Shape
 
@@ -25,8 +24,7 @@ class ShapeError(ValueError):
     """An op cannot take the shapes it is given (the expander locates it in the spec)."""
 
 
-@dataclass(frozen=True)
-class OpDef:
+class OpDef(NamedTuple):  # not a dataclass: see errors.Location
     """Output shapes from input shapes, and the cost of one application."""
 
     shapes: Callable[[Attrs, Sequence[Shape]], list[Shape]]

@@ -11,8 +11,7 @@ of once for all of them (``per: block``, the default, is MnasNet's factorization
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from archdsl.errors import SpecError
 from archdsl.ir.rounding import make_divisible
@@ -24,8 +23,7 @@ PER = ("block", "layer")
 Scalar = int | float | str | bool
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):  # not a dataclass: see errors.Location
     """One decision: its name, where it is written, its values and how each is written."""
 
     name: str

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -359,7 +359,7 @@ def _per_layer(doc: Document, choices: list[Choice]) -> list[Choice]:
                 )
             count = written
         result += [
-            replace(choice, name=layer_name(choice, k), layer=k) for k in range(1, count + 1)
+            choice._replace(name=layer_name(choice, k), layer=k) for k in range(1, count + 1)
         ]
     return result
 

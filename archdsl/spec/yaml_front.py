@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -133,8 +132,7 @@ def _syntax_error(text: str, file: str, exc: yaml.MarkedYAMLError) -> SpecError:
     return _located(text, file, exc.problem_mark or exc.context_mark, f"invalid YAML: {message}")
 
 
-@dataclass(frozen=True)
-class _Mark:
+class _Mark(NamedTuple):
     """A 0-based line and column, as PyYAML's marks give them."""
 
     line: int
