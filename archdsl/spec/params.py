@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from difflib import get_close_matches
 from typing import Any
 
 from archdsl.errors import SpecError
 from archdsl.spec.document import Document, Path
 from archdsl.spec.input_shape import INPUT_FORMS, parse_size
+from archdsl.spec.spellings import get_close_matches
 
 # Params every spec has, declared or not: the multipliers, and what the network ends in
 # (as keras.applications' include_top and pooling, and timm's features_only).

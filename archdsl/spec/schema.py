@@ -6,13 +6,12 @@ import json
 import os
 import re
 from collections.abc import Callable
-from difflib import get_close_matches
 from functools import cache
 from typing import Any
 
 from archdsl.errors import SpecError
 from archdsl.spec.document import Document, Path
-from archdsl.spec.spellings import key_hint, value_hint
+from archdsl.spec.spellings import get_close_matches, key_hint, value_hint
 
 BLOCK_SECTIONS = ("stem", "stages", "head")
 PARAM_REF_PATTERN = "^\\$[A-Za-z_][A-Za-z0-9_]*$"

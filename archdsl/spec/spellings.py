@@ -8,7 +8,7 @@ which suggested ``se`` for ``e`` and ``relu`` for ``gelu``.
 
 from __future__ import annotations
 
-from difflib import get_close_matches
+from collections.abc import Sequence
 
 from archdsl.spec.dsl_syntax import KEY_ALIASES, SHORT_KNOBS
 
@@ -39,6 +39,15 @@ VALUE_NAMES = {
     "hswish": "hard_swish",
     "h_swish": "hard_swish",
 }
+
+
+def get_close_matches(
+    word: str, possibilities: Sequence[str], n: int = 3, cutoff: float = 0.6
+) -> list[str]:
+    """difflib's, imported only when a name is misspelled (difflib is 1 ms of every run)."""
+    from difflib import get_close_matches as close
+
+    return close(word, possibilities, n, cutoff)
 
 
 def knob_for(name: str, known: list[str]) -> str | None:
