@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import shlex
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from archdsl.commands.common import add_spec_options, graph_from
@@ -123,6 +121,9 @@ def _lacks(table: Table, prediction: Prediction, graph: Graph) -> str:
 
 def _latency(graph: Graph, args: argparse.Namespace) -> Latency:
     """The table's prediction for ``graph``; one line naming what is missing otherwise."""
+    import shlex
+    from pathlib import Path  # not at the top: a plain summary needs neither (pathlib: 3 ms)
+
     from archdsl.latency import TableError, load_table, predict_layers
     from archdsl.report.latency import Latency
 
