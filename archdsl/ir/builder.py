@@ -27,8 +27,9 @@ class GraphBuilder:
     nodes: list[Node] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
     shapes: dict[str, Shape] = field(default_factory=dict)
-    # Where each layer and block name was made: a clash names both places.
-    names: dict[str, tuple[str, Callable[[], Location]]] = field(default_factory=dict)
+    # The block that made each layer, and what each block is and where it is written:
+    # a clash names both places.
+    names: dict[str, str] = field(default_factory=dict)
     block_names: dict[str, tuple[str, Callable[[], Location]]] = field(default_factory=dict)
     costs: list[BlockCost] = field(default_factory=list)  # one per block
     stage_blocks: int = 0  # blocks of the stages made so far, every repeat counted
@@ -54,8 +55,8 @@ class GraphBuilder:
         ``where`` locates the node in the spec; it is called only to report an error.
         """
         if name in self.names:
-            other, first_where = self.names[name]
-            first = first_where()
+            other = self.names[name]
+            first = self.block_names[other][1]()
             raise SpecError(
                 where(),
                 f"block '{block}' makes a layer named '{name}', as block '{other}' at"
@@ -96,7 +97,7 @@ class GraphBuilder:
         if self.params > limits.params or self.macs > limits.macs:
             self._too_large(block, where())
         self.nodes.append(new(Node, (name, op, attrs, inputs, block, stage, tuple(outputs), cost)))
-        self.names[name] = (block, where)
+        self.names[name] = block
         if len(outputs) == 1:
             known[name] = first
             return [name]
@@ -104,9 +105,7 @@ class GraphBuilder:
         self.shapes.update(zip(refs, outputs, strict=True))
         return refs
 
-    def replay(
-        self, template: Template, name: str, x: str, stage: str, where: Callable[[], Location]
-    ) -> str | None:
+    def replay(self, template: Template, name: str, x: str, stage: str) -> str | None:
         """Append a remembered block's nodes under ``name`` with input ``x``; its output.
 
         None, and nothing appended, when a name is taken or a limit would be passed: then
@@ -128,12 +127,12 @@ class GraphBuilder:
         if place is None:
             place = _place(template, name, x, stage)
             placed(template.placed, (name, x, stage), place)
-        made, refs = place
-        if not names.keys().isdisjoint(refs[: len(made)]):
+        made, made_names, shapes = place
+        if not names.keys().isdisjoint(made_names):
             return None
         self.nodes.extend(made)
-        names.update(dict.fromkeys(refs[: len(made)], (name, where)))
-        self.shapes.update(zip(refs[len(made) :], template.shapes, strict=True))
+        names.update(made_names)
+        self.shapes.update(shapes)
         self.params, self.macs = params, macs
         return name + template.output
 
@@ -168,9 +167,10 @@ class GraphBuilder:
 
 def _place(
     template: Template, name: str, x: str, stage: str
-) -> tuple[tuple[Node, ...], tuple[str, ...]]:
-    """A template's nodes named ``name``... with input ``x``; their names, then their
-    output references."""
+) -> tuple[tuple[Node, ...], dict[str, str], dict[str, Shape]]:
+    """A template's nodes named ``name``... with input ``x``; the block of each node's name
+    (``name``), and the shape of each output reference: as ``GraphBuilder`` keeps them, so a
+    replay merges two dicts."""
     node = tuple.__new__  # Node(...) without its Python-level __new__: one per node
     made = []
     for role, (op, attrs, refs, outputs, cost) in zip(template.roles, template.nodes, strict=True):
@@ -181,8 +181,9 @@ def _place(
         else:
             inputs = tuple(x if ref is None else name + ref for ref in refs)
         made.append(node(Node, (name + role, op, attrs, inputs, name, stage, outputs, cost)))
-    names = tuple(name + role for role in template.roles)
-    return tuple(made), names + tuple(name + ref for ref in template.refs)
+    names = dict.fromkeys((name + role for role in template.roles), name)
+    shapes = dict(zip((name + ref for ref in template.refs), template.shapes, strict=True))
+    return tuple(made), names, shapes
 
 
 @dataclass(frozen=True)

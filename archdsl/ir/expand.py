@@ -198,7 +198,7 @@ def _expand_entry(
         found = None if key is None else MEMO.get(key)
         if found is STAGED:  # its lowering read the stage index: drop_path's rate
             found = MEMO.get((*key, stage_index, settings.stage_blocks))
-        output = None if found is None else graph.replay(found, name, x, stage, where)
+        output = None if found is None else graph.replay(found, name, x, stage)
         if output is not None:
             block = found.blocks.get((name, x, stage, path))
             if block is None:
