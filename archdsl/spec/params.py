@@ -99,13 +99,13 @@ def apply_params(
         set_by[override.name] = override.label
     resolved = {name: _resolve(doc, values, name, ()) for name in values}
     origins: dict[Path, str] = {}
-    new_data = {}
-    for key, value in data.items():
-        if key == "params":
-            new_data[key] = {name: resolved[name] for name in declared}
-            continue
-        new_data[key] = _substitute(doc, value, (key,), resolved, set_by, origins)
-    new_data["params"] = {**{k: resolved[k] for k in BUILTIN_PARAMS}, **new_data.get("params", {})}
+    uses, refs = _uses(data)
+    new_data = dict(data)
+    _substitute(doc, new_data, uses, resolved, set_by, origins)
+    new_data["params"] = {
+        **{k: resolved[k] for k in BUILTIN_PARAMS},
+        **{name: resolved[name] for name in declared},
+    }
     for name, text in set_by.items():
         origins[("params", name)] = f"set by {text}"
     if input_override is not None:
@@ -114,7 +114,7 @@ def apply_params(
         new_data["input"] = [height, width, channels if given is None else given]
         for i in range(3):
             origins[("input", i)] = f"from {label}"
-    _check_used(doc, declared)
+    _check_used(doc, declared, refs)
     return Document(new_data, doc.file, doc.text, doc.values, doc.keys), origins
 
 
@@ -136,15 +136,15 @@ def check_outputs(doc: Document, origins: dict[Path, str]) -> None:
     )
 
 
-def _check_used(doc: Document, declared: dict[str, Any]) -> None:
+def _check_used(doc: Document, declared: dict[str, Any], refs: set[str]) -> None:
     """Refuse a declared param that nothing uses: it is almost always a misspelt one.
 
     ``params: {widht: 0.5}`` used to validate and build at full width. A param is used
-    when ``$name`` appears outside ``params``, or in (or as the selector of) a used param;
-    the built-in multipliers are always used.
+    when ``$name`` appears outside ``params`` (``refs``: what ``_uses`` found there), or in
+    (or as the selector of) a used param; the built-in multipliers are always used.
     """
     used = set(BUILTIN_PARAMS)
-    pending = list(_refs([value for key, value in doc.data.items() if key != "params"]))
+    pending = list(refs)
     while pending:
         name = pending.pop()
         if name in used or name not in declared:
@@ -269,33 +269,76 @@ def _printable(text: str) -> str:
     return shown if len(text) <= 60 and len(shown) <= 60 else shown[:57] + "..."
 
 
+def _uses(data: Any) -> tuple[list[tuple[Path, str]], set[str]]:
+    """Where a ``$name`` stands outside ``params``, and every param name referred to there
+    (as ``_refs`` counts them).
+
+    One walk with a stack that copies nothing and makes a path only for a container or a
+    use: a search checks thousands of documents a second, and most of a document holds
+    no ``$name``. The uses come in no particular order; ``_first_unknown`` finds the one
+    a reader meets first.
+    """
+    uses: list[tuple[Path, str]] = []
+    refs: set[str] = set()
+    if not isinstance(data, dict):
+        return uses, refs
+    stack: list[tuple[Any, Path]] = [({k: v for k, v in data.items() if k != "params"}, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            selector = node.get("select")
+            if isinstance(selector, str) and path:
+                refs.add(selector)
+            items: Any = node.items()
+        else:
+            items = enumerate(node)
+        for key, value in items:
+            if isinstance(value, str):
+                if value.startswith("$"):
+                    refs.add(value[1:])
+                    if _NAME.fullmatch(value[1:]):
+                        uses.append(((*path, key), value[1:]))
+            elif isinstance(value, dict | list):
+                stack.append((value, (*path, key)))
+    return uses, refs
+
+
+def _first_unknown(value: Any, path: Path, resolved: dict[str, Any]) -> tuple[Path, str] | None:
+    """The first ``$name`` of no param in ``value``, in reading order (the one reported)."""
+    if isinstance(value, dict | list):
+        for key, item in value.items() if isinstance(value, dict) else enumerate(value):
+            found = _first_unknown(item, (*path, key), resolved)
+            if found is not None:
+                return found
+    elif isinstance(value, str) and value.startswith("$") and _NAME.fullmatch(value[1:]):
+        return None if value[1:] in resolved else (path, value[1:])
+    return None
+
+
 def _substitute(
     doc: Document,
-    value: Any,
-    path: Path,
+    data: dict[str, Any],
+    uses: list[tuple[Path, str]],
     resolved: dict[str, Any],
     set_by: dict[str, str],
     origins: dict[Path, str],
-) -> Any:
-    # Plain values (most of a document) are kept as they are without a call of their own.
-    if isinstance(value, dict):
-        return {
-            k: _substitute(doc, v, (*path, k), resolved, set_by, origins)
-            if isinstance(v, dict | list | str)
-            else v
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [
-            _substitute(doc, v, (*path, i), resolved, set_by, origins)
-            if isinstance(v, dict | list | str)
-            else v
-            for i, v in enumerate(value)
-        ]
-    if isinstance(value, str) and value.startswith("$") and _NAME.fullmatch(value[1:]):
-        name = value[1:]
-        if name not in resolved:
-            raise SpecError(doc.locate(path), _unknown(name, resolved))
+) -> None:
+    """Put each use's value in ``data`` (a copy of the document's top level), copying only
+    the mappings and lists on the way to a use: the rest is shared with the document."""
+    if any(name not in resolved for _, name in uses):
+        top = {key: value for key, value in doc.data.items() if key != "params"}
+        unknown = _first_unknown(top, (), resolved)
+        if unknown is not None:
+            raise SpecError(doc.locate(unknown[0]), _unknown(unknown[1], resolved))
+    copied: set[Path] = set()
+    for path, name in uses:
         origins[path] = f"from ${name}" + (f", set by {set_by[name]}" if name in set_by else "")
-        return resolved[name]
-    return value
+        parent: Any = data
+        for depth in range(1, len(path)):
+            step = path[depth - 1]
+            if path[:depth] not in copied:
+                child = parent[step]
+                parent[step] = dict(child) if isinstance(child, dict) else list(child)
+                copied.add(path[:depth])
+            parent = parent[step]
+        parent[path[-1]] = resolved[name]
