@@ -56,9 +56,12 @@ def _has_key(data: Any, keys: set[str]) -> bool:
         if isinstance(node, dict):
             if not keys.isdisjoint(node):
                 return True
-            stack.extend(value for value in node.values() if isinstance(value, dict | list))
-        elif isinstance(node, list):
-            stack.extend(value for value in node if isinstance(value, dict | list))
+            node = node.values()
+        elif not isinstance(node, list):
+            continue
+        for value in node:  # a loop, not a generator: this runs on every document
+            if isinstance(value, dict | list):
+                stack.append(value)
     return False
 
 
