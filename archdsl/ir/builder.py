@@ -244,6 +244,15 @@ def knob_values(block_type: str, settings: Settings, args: Mapping[str, Any]) ->
     return {**block_defaults(block_type), **settings.defaults, **args}
 
 
+def knob_value(block_type: str, settings: Settings, args: Mapping[str, Any], knob: str) -> Any:
+    """One knob of ``knob_values`` without merging them all (a replayed block reads one)."""
+    if knob in args:
+        return args[knob]
+    if knob in settings.defaults:
+        return settings.defaults[knob]
+    return block_defaults(block_type).get(knob)
+
+
 @cache
 def _bn_defaults() -> dict[str, float]:
     options = schema()["$defs"]["bn_options"]["properties"]

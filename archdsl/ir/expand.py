@@ -12,7 +12,7 @@ from typing import Any
 
 from archdsl.errors import Location, SpecError, SpecWarning
 from archdsl.ir.blocks import LOWERINGS, SHORTHAND_KNOB
-from archdsl.ir.builder import BlockContext, GraphBuilder, Settings, knob_values
+from archdsl.ir.builder import BlockContext, GraphBuilder, Settings, knob_value, knob_values
 from archdsl.ir.graph import Block, Graph, block_cost
 from archdsl.ir.lint import CONVOLUTIONS, block_warnings
 from archdsl.ir.memo import MEMO, STAGED, placed, template
@@ -29,13 +29,18 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
     params = data["params"]
     defaults = data.get("defaults") or {}
     depth = float(params["depth"])
+    # how many times each entry unrolls, by section (read once: the stages' total is a setting)
+    unrolled = {
+        section: [_repeats(entry, section, depth) for entry in data.get(section) or []]
+        for section in BLOCK_SECTIONS
+    }
     settings = Settings(
         width=float(params["width"]),
         depth=depth,
         divisor=int(defaults.get("divisor", 8)),
         min_channels=defaults.get("min_channels"),
         defaults=defaults,
-        stage_blocks=sum(_repeats(entry, "stages", depth) for entry in data.get("stages") or []),
+        stage_blocks=sum(unrolled["stages"]),
     )
     graph = GraphBuilder(limits)
     input_shape = tuple(int(d) for d in data["input"])
@@ -67,7 +72,17 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
             stage = stages[index]
             before = graph.stage_blocks
             x = _expand_entry(
-                doc, graph, settings, section, index, entry, names[index], x, stage, made[stage]
+                doc,
+                graph,
+                settings,
+                section,
+                index,
+                entry,
+                unrolled[section][index],
+                names[index],
+                x,
+                stage,
+                made[stage],
             )
             if section == "stages":
                 made[stage] += graph.stage_blocks - before
@@ -79,7 +94,7 @@ def expand(doc: Document, limits: Limits = DEFAULT_LIMITS) -> Graph:
     if params["pooling"] != "none" and not params["features_only"]:
         pool = {"global_pool": {"kind": params["pooling"], "name": f"{params['pooling']}_pool"}}
         head = len(data.get("head") or [])
-        x = _expand_entry(doc, graph, settings, "head", head, pool, "", x)
+        x = _expand_entry(doc, graph, settings, "head", head, pool, 1, "", x)
     return Graph(
         name=data["name"],
         title=data.get("title", data["name"]),
@@ -149,20 +164,20 @@ def _expand_entry(
     section: str,
     index: int,
     entry: dict[str, Any],
+    repeats: int,
     default_name: str,
     x: str,
     stage_number: int = 0,
     earlier: int = 0,
 ) -> str:
-    """Lower one entry; in the stages, ``earlier`` blocks of its stage came before it."""
+    """Lower one entry, unrolled ``repeats`` times; in the stages, ``earlier`` blocks of its
+    stage came before it."""
     block_type, args = next(iter(entry.items()))
     if not isinstance(args, dict):
         args = {} if args is None else {SHORTHAND_KNOB[block_type]: args}
     path = (section, index, block_type)
     stage = f"s{stage_number}" if section == "stages" else section
     base = args.get("name") or default_name
-    values = knob_values(block_type, settings, args)
-    repeats = _repeats(entry, section, settings.depth)
     lowered = _entry_key(block_type, args, settings)
     what = block_type if "name" in args else f"{block_type} (default name)"
 
@@ -171,6 +186,7 @@ def _expand_entry(
 
     def lower_with(name: str, stride: int, stage_index: int | None) -> BlockContext:
         """The context a lowering reads (made only for a block the memo lacks, or a warning)."""
+        values = knob_values(block_type, settings, args)
         return BlockContext(
             graph, settings, doc, block_type, name, stage, args, path, stride, values, stage_index
         )
@@ -183,9 +199,15 @@ def _expand_entry(
         context = None
         graph.claim_block(name, what, where)
         if repeat == 0:
-            kernel = values.get("kernel") if block_type in CONVOLUTIONS else None
+            kernel = (
+                knob_value(block_type, settings, args, "kernel")
+                if block_type in CONVOLUTIONS
+                else None
+            )
             window = (
-                int(args.get("stride") or values.get("size")) if block_type == "pool" else stride
+                int(args.get("stride") or knob_value(block_type, settings, args, "size"))
+                if block_type == "pool"
+                else stride
             )
             for knob, message in block_warnings(block_type, window, kernel, graph.shapes[x]):
                 context = context or lower_with(name, stride, stage_index)
@@ -241,7 +263,11 @@ def _entry_key(block_type: str, args: dict[str, Any], settings: Settings) -> str
     tells 1, 1.0 and True apart, which equality does not (a knob's value is also shown
     as written); the name, the repeat count and ``continues`` are read around the lowering.
     """
-    written = {knob: value for knob, value in args.items() if knob not in _UNREAD}
+    written = (
+        args
+        if args.keys().isdisjoint(_UNREAD)
+        else {knob: value for knob, value in args.items() if knob not in _UNREAD}
+    )
     return f"{block_type} {written!r} {settings.key}"
 
 
