@@ -68,23 +68,32 @@ def analyze(graph: Graph) -> Analysis:
     """
     nodes = graph.nodes
     costs = graph.block_costs()
-    blocks = tuple(
-        GroupStats(block.name, block.type, block.stage, cost.output_shape, cost.layers, cost.cost)
-        for block, cost in zip(graph.blocks, costs, strict=True)
-    )
-    stages: dict[str, list[GroupStats]] = {}
-    for block in blocks:
-        stages.setdefault(block.stage, []).append(block)
-    stage_stats = tuple(
-        GroupStats(
-            name,
-            "stage",
-            name,
-            members[-1].output_shape,
-            sum(member.layers for member in members),
-            _sum(member.counts for member in members),
+    new = tuple.__new__  # NamedTuples without their Python-level __new__: one per block
+    blocks = []
+    # per stage: [layers, trainable, non-trainable, MACs, memory, access, last output shape]
+    sums: dict[str, list] = {}
+    for block, cost in zip(graph.blocks, costs, strict=True):
+        counts = cost.cost
+        blocks.append(
+            new(
+                GroupStats,
+                (block.name, block.type, block.stage, cost.output_shape, cost.layers, counts),
+            )
         )
-        for name, members in stages.items()
+        found = sums.get(block.stage)
+        if found is None:
+            sums[block.stage] = [cost.layers, *counts, cost.output_shape]
+            continue
+        found[0] += cost.layers
+        found[1] += counts[0]
+        found[2] += counts[1]
+        found[3] += counts[2]
+        found[4] += counts[3]
+        found[5] += counts[4]
+        found[6] = cost.output_shape
+    stage_stats = tuple(
+        new(GroupStats, (name, "stage", name, found[6], found[0], new(Cost, found[1:6])))
+        for name, found in sums.items()
     )
     return Analysis(
         name=graph.name,
@@ -92,7 +101,7 @@ def analyze(graph: Graph) -> Analysis:
         input_shape=graph.input_shape,
         output_shape=nodes[-1].outputs[0],
         layers=nodes,
-        blocks=blocks,
+        blocks=tuple(blocks),
         stages=stage_stats,
         total=_sum(stage.counts for stage in stage_stats),
         peak_activation_bytes=_peak_memory(graph, costs),
