@@ -66,7 +66,8 @@ def test_replays_within_a_network() -> None:
     """mnasnet_a1's repeats after a stage's first are replayed, and figures are the same."""
     memo.clear()
     graph = compile_spec("mnasnet_a1")
-    assert 0 < len(memo.MEMO.entries) < len(graph.blocks)
+    templates = [found for found in memo.MEMO.entries.values() if isinstance(found, memo.Template)]
+    assert 0 < len(templates) < len(graph.blocks)
     with fresh():
         same(graph, compile_spec("mnasnet_a1"))
 
@@ -114,7 +115,8 @@ def test_limits_stop_at_the_same_block(field: str, values: list[int]) -> None:
     """A limit passed by a replayed block is reported as the node-by-node lowering reports it."""
     for value in values:
         limits = DEFAULT_LIMITS._replace(**{field: value})
-        compile_spec("mnasnet_a1")  # its blocks remembered
+        for _ in range(2):  # its blocks remembered, then its entries
+            compile_spec("mnasnet_a1")
         warm, lowered = compile_both("mnasnet_a1", (), limits)
         assert isinstance(lowered, str) and "error" in lowered
         assert warm == lowered
@@ -136,11 +138,67 @@ def test_a_name_taken_before_a_replayed_block(tmp_path: Any) -> None:
     assert warm == lowered
 
 
+def test_a_name_taken_before_a_placed_entry(tmp_path: Any) -> None:
+    """An entry placed before, at the same place on the same input, whose layer name an
+    earlier block took, fails as the block-by-block expansion does."""
+    text = (
+        "archdsl: 1\nname: clash\ninput: [32, 32, 3]\n"
+        "stem:\n  - conv: {filters: 16, kernel: 3, stride: 2, name: NAME}\n"
+        "  - conv: {filters: 16, kernel: 1, name: b}\n"
+        "stages:\n  - mbconv: {expansion: 6, kernel: 3, stride: 1, filters: 16, repeats: 3}\n"
+        "head:\n  - global_pool: avg\n  - dense: 10\n"
+    )
+    plain, clash = tmp_path / "plain.yaml", tmp_path / "clash.yaml"
+    plain.write_text(text.replace("NAME", "a"), encoding="utf-8")
+    clash.write_text(text.replace("NAME", "s1_b3_expand"), encoding="utf-8")
+    memo.clear()
+    for _ in range(2):  # the stage's entry remembered whole
+        compile_spec(str(plain))
+    assert any(isinstance(found, memo.Entry) for found in memo.MEMO.entries.values())
+    warm, lowered = compile_both(str(clash), ())
+    assert isinstance(lowered, str) and "s1_b3_expand" in lowered, lowered
+    assert warm == lowered
+
+
+def test_entries_placed_whole_equal_the_blocks() -> None:
+    """A network whose entries are all placed whole equals it lowered afresh."""
+    memo.clear()
+    for _ in range(2):
+        compile_spec("mnasnet_a1")
+    entries = [found for found in memo.MEMO.entries.values() if isinstance(found, memo.Entry)]
+    assert len(entries) == 13  # stem 1, stages 7, head 5
+    graph = compile_spec("mnasnet_a1")
+    with fresh():
+        same(graph, compile_spec("mnasnet_a1"))
+
+
+@pytest.mark.filterwarnings("ignore::archdsl.SpecWarning")
+def test_a_placed_entry_warns_as_before(tmp_path: Any) -> None:
+    """An entry placed whole still warns about its first block, at the same knob."""
+    spec = tmp_path / "odd.yaml"
+    spec.write_text(
+        "archdsl: 1\nname: odd\ninput: [64, 64, 3]\n"
+        "stem:\n  - conv: {filters: 16, kernel: 4, stride: 3}\n"
+        "stages:\n  - mbconv: {expansion: 6, kernel: 2, stride: 2, filters: 16, repeats: 2}\n"
+        "head:\n  - global_pool: avg\n  - dense: 10\n",
+        encoding="utf-8",
+    )
+    memo.clear()
+    for _ in range(2):  # seen, then remembered whole
+        compile_spec(str(spec))
+    assert any(isinstance(found, memo.Entry) for found in memo.MEMO.entries.values())
+    graph = compile_spec(str(spec))  # every entry placed whole
+    assert len(graph.warnings) == 3, graph.warnings
+    with fresh():
+        same(graph, compile_spec(str(spec)))
+
+
 @pytest.mark.filterwarnings("ignore::archdsl.SpecWarning")
 @settings(max_examples=150)
 @given(spec_documents())
 def test_random_specs_equal_with_a_warm_memo(document: dict[str, Any]) -> None:
-    """Random specs, each after the ones before it (the memo shared, as in a search)."""
+    """Random specs, each after the ones before it (the memo shared, as in a search), and
+    again (its entries placed whole)."""
     try:
         warm = archdsl.load(document)
     except SpecError as error:
@@ -148,5 +206,8 @@ def test_random_specs_equal_with_a_warm_memo(document: dict[str, Any]) -> None:
             archdsl.load(document)
         assert str(fresh_error.value) == str(error)
         return
+    again = archdsl.load(document)  # its entries placed whole
     with fresh():
-        same(warm, archdsl.load(document))
+        lowered = archdsl.load(document)
+    same(warm, lowered)
+    same(again, lowered)

@@ -10,7 +10,7 @@ from typing import Any
 
 from archdsl.errors import Location, SpecError, SpecWarning
 from archdsl.ir.graph import BYTES_PER_VALUE, Block, BlockCost, Cost, Node, Shape
-from archdsl.ir.memo import Template, placed
+from archdsl.ir.memo import Entry, Template, placed
 from archdsl.ir.ops import OPS, ShapeError
 from archdsl.ir.rounding import make_divisible
 from archdsl.spec.document import Document, Path
@@ -135,6 +135,33 @@ class GraphBuilder:
         self.shapes.update(shapes)
         self.params, self.macs = params, macs
         return name + template.output
+
+    def place(self, entry: Entry, what: str, where: Callable[[], Location]) -> bool:
+        """Append an entry's blocks as placed before; claim their names as ``what``.
+
+        False, and nothing appended, when a name is taken or a limit would be passed: then
+        the entry is expanded block by block, which says exactly where and why.
+        """
+        limits = self.limits
+        params = self.params + entry.params
+        macs = self.macs + entry.macs
+        if (
+            len(self.nodes) + len(entry.nodes) > limits.layers
+            or entry.channels > limits.channels
+            or params > limits.params
+            or macs > limits.macs
+            or not self.names.keys().isdisjoint(entry.names)
+            or not self.block_names.keys().isdisjoint(block.name for block in entry.blocks)
+        ):
+            return False
+        self.nodes.extend(entry.nodes)
+        self.names.update(entry.names)
+        self.shapes.update(entry.shapes)
+        self.block_names.update((block.name, (what, where)) for block in entry.blocks)
+        self.blocks.extend(entry.blocks)
+        self.costs.extend(entry.costs)
+        self.params, self.macs = params, macs
+        return True
 
     def claim_block(self, name: str, what: str, where: Callable[[], Location]) -> None:
         """Reserve a block name; every name, given or default, is unique.

@@ -15,7 +15,7 @@ from archdsl.ir.blocks import LOWERINGS, SHORTHAND_KNOB
 from archdsl.ir.builder import BlockContext, GraphBuilder, Settings, knob_value, knob_values
 from archdsl.ir.graph import Block, Graph, block_cost
 from archdsl.ir.lint import CONVOLUTIONS, block_warnings
-from archdsl.ir.memo import MEMO, STAGED, placed, template
+from archdsl.ir.memo import MEMO, SEEN, STAGED, entry_of, placed, template
 from archdsl.spec.document import Document
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
 from archdsl.spec.schema import BLOCK_SECTIONS
@@ -191,6 +191,44 @@ def _expand_entry(
             graph, settings, doc, block_type, name, stage, args, path, stride, values, stage_index
         )
 
+    def warn(name: str, stride: int, stage_index: int | None) -> None:
+        """Note the likely mistakes of the entry's first block (its later repeats share them)."""
+        kernel = (
+            knob_value(block_type, settings, args, "kernel") if block_type in CONVOLUTIONS else None
+        )
+        window = (
+            int(args.get("stride") or knob_value(block_type, settings, args, "size"))
+            if block_type == "pool"
+            else stride
+        )
+        for knob, message in block_warnings(block_type, window, kernel, graph.shapes[x]):
+            context = lower_with(name, stride, stage_index)
+            warning = SpecWarning(context.where(knob), f"{name}: {message}")
+            if warning not in graph.warnings:
+                graph.warnings.append(warning)
+
+    # The whole entry as placed before, when it comes again at the same place on the same
+    # input: everything its blocks read is in the key, but a stage index (drop_path).
+    entry_key = (
+        ("entry", lowered, repeats, base, what, earlier, stage, path, x, graph.shapes[x])
+        if ":" not in x
+        else None
+    )
+    placed_before = None if entry_key is None else MEMO.get(entry_key)
+    if placed_before not in (None, SEEN) and graph.place(placed_before, what, where):
+        stride = int(args.get("stride", 1)) if block_type in REPEATABLE else 1
+        stage_index = graph.stage_blocks if section == "stages" else None
+        warn(placed_before.blocks[0].name, stride, stage_index)
+        if section == "stages":
+            graph.stage_blocks += len(placed_before.blocks)
+        return placed_before.output
+    # made into an Entry the second time it comes, if every block was lowered or replayed
+    # from a template that reads no stage index
+    record = placed_before is SEEN
+    if entry_key is not None and placed_before is None:
+        MEMO.put(entry_key, SEEN)
+    first_node, first_block = len(graph.nodes), len(graph.blocks)
+
     for repeat in range(repeats):
         numbered = section == "stages" or repeats > 1
         name = f"{base}_b{earlier + repeat + 1}" if numbered else base
@@ -199,26 +237,13 @@ def _expand_entry(
         context = None
         graph.claim_block(name, what, where)
         if repeat == 0:
-            kernel = (
-                knob_value(block_type, settings, args, "kernel")
-                if block_type in CONVOLUTIONS
-                else None
-            )
-            window = (
-                int(args.get("stride") or knob_value(block_type, settings, args, "size"))
-                if block_type == "pool"
-                else stride
-            )
-            for knob, message in block_warnings(block_type, window, kernel, graph.shapes[x]):
-                context = context or lower_with(name, stride, stage_index)
-                warning = SpecWarning(context.where(knob), f"{name}: {message}")
-                if warning not in graph.warnings:
-                    graph.warnings.append(warning)
+            warn(name, stride, stage_index)
         # a template keys on its input's shape, which says its memory only when x is a
         # whole layer's output (not output i of a split)
         key = (lowered, stride, graph.shapes[x]) if ":" not in x else None
         found = None if key is None else MEMO.get(key)
         if found is STAGED:  # its lowering read the stage index: drop_path's rate
+            record = False
             found = MEMO.get((*key, stage_index, settings.stage_blocks))
         output = None if found is None else graph.replay(found, name, x, stage)
         if output is not None:
@@ -229,19 +254,21 @@ def _expand_entry(
             graph.costs.append(found.cost)
         else:
             context = context or lower_with(name, stride, stage_index)
-            first_node = len(graph.nodes)
+            lowered_from = len(graph.nodes)
             output = LOWERINGS[block_type](context, x)
-            if len(graph.nodes) == first_node:
+            if len(graph.nodes) == lowered_from:
                 if block_type == "activation":  # fn: none, the identity: no layer, no box
+                    record = False
                     continue
                 raise context.error("block makes no layers")
             knobs = dict(context.knobs)
-            nodes = graph.nodes[first_node:]
+            nodes = graph.nodes[lowered_from:]
             source = x.partition(":")[0]
             producer = next(node for node in reversed(graph.nodes) if node.name == source)
             cost = block_cost(nodes, x, producer.cost.activation_bytes, output)
             graph.costs.append(cost)
             made = None if key is None else template(nodes, name, x, output, knobs, cost)
+            record = record and made is not None and not context.read_index
             if made is not None:
                 if context.read_index:
                     MEMO.put(key, STAGED)
@@ -252,6 +279,9 @@ def _expand_entry(
         if section == "stages":
             graph.stage_blocks += 1
         x = output
+    if record:
+        nodes, blocks = graph.nodes[first_node:], graph.blocks[first_block:]
+        MEMO.put(entry_key, entry_of(nodes, blocks, graph.costs[first_block:], x))
     return x
 
 

@@ -7,6 +7,10 @@ stage's repeats after the first share all of that, and so do most blocks of the
 candidates an architecture search compiles one after another. A ``Template`` is a
 lowered block with its name and input taken out; ``GraphBuilder.replay`` puts them back.
 
+A whole spec entry (every repeat of a stage, say) is remembered too, as an ``Entry``,
+the second time it is expanded at the same place on the same input: a search's
+candidates share most entries, and ``GraphBuilder.place`` appends it in one step.
+
 The memo is bounded (least recently used out first) and shared by every expansion in
 the process; ``clear()`` empties it (the benchmarks measure both ways).
 """
@@ -19,7 +23,7 @@ from typing import Any, NamedTuple
 
 from archdsl.ir.graph import BlockCost, Cost, Node, Shape
 
-CAPACITY = 4096  # templates; a MnasNet-size network makes about 15 distinct ones
+CAPACITY = 4096  # templates and entries; a MnasNet-size network makes about 15 and 13
 
 
 class Template(NamedTuple):
@@ -100,6 +104,41 @@ def template(
     )
 
 
+class Entry(NamedTuple):
+    """A spec entry's blocks as placed before, every repeat: what ``GraphBuilder.place``
+    appends and merges when the same entry comes again at the same place, with the same
+    input, in one step instead of one replay per block."""
+
+    nodes: tuple[Node, ...]
+    names: dict[str, str]  # each node's name -> its block's name
+    shapes: dict[str, Shape]  # each output reference -> its shape
+    blocks: tuple[Any, ...]  # its Blocks, in order
+    costs: tuple[BlockCost, ...]
+    params: int
+    macs: int
+    channels: int  # as Template.channels
+    output: str
+
+
+def entry_of(nodes: list[Node], blocks: list[Any], costs: list[BlockCost], output: str) -> Entry:
+    """The nodes, Blocks and costs one entry appended, as an Entry."""
+    shapes: dict[str, Shape] = {}
+    params = macs = channels = 0
+    for node in nodes:
+        if len(node.outputs) == 1:
+            shapes[node.name] = node.outputs[0]
+        else:
+            shapes.update((f"{node.name}:{i}", shape) for i, shape in enumerate(node.outputs))
+        params += node.cost.trainable + node.cost.non_trainable
+        macs += node.cost.macs
+        if node.outputs[0]:
+            channels = max(channels, node.outputs[0][-1])
+    names = {node.name: node.block for node in nodes}
+    return Entry(
+        tuple(nodes), names, shapes, tuple(blocks), tuple(costs), params, macs, channels, output
+    )
+
+
 PLACES = 64  # placements remembered per template
 
 
@@ -137,6 +176,9 @@ MEMO = Memo()
 # Stored under a block's key when its lowering read the stage index: the template is then
 # stored under the key extended by the index and the number of stage blocks.
 STAGED = "staged"
+# Stored under an entry's key the first time it is expanded: its Entry is made the second
+# time (most entries of a network appear once; a search's candidates share many).
+SEEN = "seen"
 
 
 def clear() -> None:
