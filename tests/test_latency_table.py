@@ -79,10 +79,10 @@ def fill(
 ) -> Table:
     """A table giving each unit 0.01 ms per 10,000 MACs-ish: its key length, for determinism."""
     entries = {
-        key: {"wall_p10_ms": overhead + len(key) / 1000, "cpu_p10_ms": overhead + len(key) / 2000}
+        key: {"wall_min_ms": overhead + len(key) / 1000, "cpu_min_ms": overhead + len(key) / 2000}
         for key in distinct(units(graph))
     }
-    entries[overhead_key(1)] = {"wall_p10_ms": overhead, "cpu_p10_ms": overhead}
+    entries[overhead_key(1)] = {"wall_min_ms": overhead, "cpu_min_ms": overhead}
     corrections = {correction_key(1, c): correction for c in ("wall", "cpu") if correction}
     table = Table(identity, entries, path, corrections)
     write(table)
@@ -120,7 +120,7 @@ def test_table_round_trips_and_refuses_corrupt_truncated_and_foreign(tmp_path: P
         read(path, here)
     data = json.loads(text)
     key = next(iter(data["entries"]))
-    data["entries"][key]["wall_p10_ms"] *= 2
+    data["entries"][key]["wall_min_ms"] *= 2
     path.write_text(json.dumps(data))
     with pytest.raises(TableError, match="checksum"):
         read(path, here)
@@ -147,7 +147,7 @@ def test_default_path_is_in_the_cache_folder_per_runtime_and_threads(cache: Path
 def _merge_many(path: str, worker: int) -> None:
     here = Identity.here()
     for i in range(25):
-        merge(here, Path(path), {f"w{worker}-{i}": {"wall_p10_ms": float(i)}})
+        merge(here, Path(path), {f"w{worker}-{i}": {"wall_min_ms": float(i)}})
 
 
 def test_concurrent_merges_keep_every_entry(tmp_path: Path):
@@ -160,7 +160,7 @@ def test_concurrent_merges_keep_every_entry(tmp_path: Path):
         process.join(60)
     assert all(process.exitcode == 0 for process in workers)
     entries = read(path, Identity.here()).entries
-    assert len(entries) == 75 and entries["w2-24"]["wall_p10_ms"] == 24.0
+    assert len(entries) == 75 and entries["w2-24"]["wall_min_ms"] == 24.0
 
 
 def test_summary_latency_adds_ms_in_every_format(cache: Path):
@@ -364,7 +364,7 @@ def test_calibrate_with_options_first_reaches_the_spec(cache: Path, tmp_path: Pa
     assert unknown.stderr.splitlines()[-1] == "archdsl: error: unrecognized arguments: --frob"
 
 
-@pytest.mark.parametrize("old", [1, 2])
+@pytest.mark.parametrize("old", [1, 2, 3])
 def test_an_older_table_is_refused_in_one_line(cache: Path, old: int):
     path = default_path(Identity.here())
     fill(archdsl.load("mobilenet_v3_small"), Identity.here(), path)
@@ -374,8 +374,8 @@ def test_an_older_table_is_refused_in_one_line(cache: Path, old: int):
         data.pop("corrections")
     data["version"] = old
     path.write_text(json.dumps({**data, "sha256": "0" * 64}, indent=0, sort_keys=True))
-    assert VERSION == 3
-    with pytest.raises(TableError, match=f"format version {old}, this archdsl reads 3; delete it"):
+    assert VERSION == 4
+    with pytest.raises(TableError, match=f"format version {old}, this archdsl reads 4; delete it"):
         load(Identity.here())
     result = run_cli("summary", "mobilenet_v3_small", "--latency")
     assert result.returncode == 1
@@ -389,9 +389,9 @@ def test_the_checksum_covers_the_text_after_it(tmp_path: Path):
     path = tmp_path / "t.json"
     fill(archdsl.load("mobilenet_v3_small"), here, path)
     text = path.read_text()
-    assert text.startswith('{"sha256": "') and json.loads(text)["version"] == 3
+    assert text.startswith('{"sha256": "') and json.loads(text)["version"] == 4
     edited = re.sub(
-        r'"wall_p10_ms": (\d)', lambda m: f'"wall_p10_ms": {int(m[1]) + 1}', text, count=1
+        r'"wall_min_ms": (\d)', lambda m: f'"wall_min_ms": {int(m[1]) + 1}', text, count=1
     )
     assert edited != text
     path.write_text(edited)
@@ -399,11 +399,11 @@ def test_the_checksum_covers_the_text_after_it(tmp_path: Path):
         read(path, here)
 
 
-def test_timing_keeps_the_10th_percentile():
+def test_timing_keeps_the_fastest_run_and_the_10th_percentile():
     from archdsl.latency.timing import Stats
 
-    stats = Stats.of([float(v) for v in range(1, 12)])  # 1..11
-    assert (stats.p10, stats.q1, stats.median, stats.q3) == (2.0, 3.5, 6.0, 8.5)
+    stats = Stats.of([float(v) for v in range(11, 0, -1)])  # 11..1
+    assert (stats.min, stats.p10, stats.q1, stats.median, stats.q3) == (1.0, 2.0, 3.5, 6.0, 8.5)
 
 
 def test_reference_networks_are_disjoint_from_what_the_benchmark_evaluates():

@@ -82,10 +82,10 @@ def fake_table(path: Path, space, corrections: dict | None = None) -> Table:
     ``corrections``, as ``latency calibrate --fit`` stores them)."""
     keys = {key for s in StageFigures(space).reachable() for key in distinct(units(s.graph))}
     entries = {
-        key: {"wall_p10_ms": 0.01 * (len(key) % 17 + 1), "cpu_p10_ms": 0.02 * (len(key) % 13 + 1)}
+        key: {"wall_min_ms": 0.01 * (len(key) % 17 + 1), "cpu_min_ms": 0.02 * (len(key) % 13 + 1)}
         for key in keys
     }
-    entries[overhead_key(1)] = {"wall_p10_ms": 0.005, "cpu_p10_ms": 0.004}
+    entries[overhead_key(1)] = {"wall_min_ms": 0.005, "cpu_min_ms": 0.004}
     table = Table(Identity.here(1), entries, path, corrections or {})
     write(table)
     return table

@@ -132,7 +132,7 @@ def _fit(
     fitted: dict[str, Correction] = {}
     for clock in ("cpu", "wall"):
         rows = [features(own_times(graph, table, batch, clock)) for graph in references]
-        fitted[clock] = fit_terms(rows, [m.stats(clock).p10 for m in measured])
+        fitted[clock] = fit_terms(rows, [m.stats(clock).min for m in measured])
         corrections[correction_key(batch, clock)] = fitted[clock].as_dict()
     assert table.path is not None
     return merge(table.identity, table.path, {}, corrections), fitted["cpu"]
@@ -262,9 +262,11 @@ def _time(jobs: list[tuple[str, Callable[[], Any]]], settings: Settings) -> dict
         entries[key] = {
             "wall_ms": wall.median,
             "wall_p10_ms": wall.p10,
+            "wall_min_ms": wall.min,
             "wall_iqr_ms": wall.iqr,
             "cpu_ms": cpu.median,
             "cpu_p10_ms": cpu.p10,
+            "cpu_min_ms": cpu.min,
             "runs": wall.runs,
             "load": load[0] if load else -1.0,
         }

@@ -1,6 +1,6 @@
 """Predicted latency: the table's unit times, corrected as fitted on whole networks.
 
-Pure Python. Each table entry is the time (10th percentile) of one invoke of a model
+Pure Python. Each table entry is the time (fastest run) of one invoke of a model
 holding only that unit; such an invoke also pays the interpreter's fixed cost per inference (entering
 the runtime, walking the execution plan, returning), which a whole network pays once, not
 once per layer. So a unit costs its entry minus the overhead entry (the time of an almost

@@ -25,7 +25,8 @@ from archdsl.latency.correction import Correction
 from archdsl.latency.machine import fingerprint, machine, machine_text, tflite_runtime
 
 FORMAT = "archdsl-latency-table"
-VERSION = 3  # 3: the checksum covers the file's own text; 2: the fitted corrections
+VERSION = 4  # 4: entries predict from the fastest run; 3: the checksum covers the file's own
+# text; 2: the fitted corrections
 # The checksum leads the file, over the body's exact text that follows it, so reading a
 # table hashes its bytes instead of encoding all its entries again (about 30 ms of a
 # ``summary --latency`` with a 2,500-entry table).
@@ -66,9 +67,9 @@ class Table:
     corrections: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def ms(self, key: str, clock: str = "wall") -> float | None:
-        """The entry's 10th percentile by ``clock`` (``archdsl.latency.timing`` says why)."""
+        """The entry's fastest run by ``clock`` (``archdsl.latency.timing`` says why)."""
         entry = self.entries.get(key)
-        return None if entry is None else entry.get(f"{clock}_p10_ms")
+        return None if entry is None else entry.get(f"{clock}_min_ms")
 
     def correction(self, batch: int, clock: str) -> Correction | None:
         data = self.corrections.get(correction_key(batch, clock))
