@@ -34,11 +34,12 @@ process that times a batch when asked (goals from issue 10: the pipeline at leas
 analyzer: build the Keras model of the same document (`archdsl.to_keras`, TensorFlow already
 imported, `keras.backend.clear_session()` between builds) and call `count_params()`. All sides
 alternate in the same rounds; each ratio is per round. Expansion remembers lowered blocks
-(`archdsl.ir.memo`) and adds each block up as it makes it, which the analysis then reads: the
-pipeline is measured with that memo warm (the same document again, as a search's candidates
-share most blocks) and with the memo cleared before every document (each block of the first
-repeat lowered afresh, later repeats of a stage replayed); the analysis alone reads a graph
-compiled once."""
+(`archdsl.ir.memo`), and from the second time it meets one, a whole entry placed at the same
+place on the same input (every repeat of a stage); it adds each block up as it makes it, which
+the analysis then reads: the pipeline is measured with that memo warm (the same document
+again, as a search's candidates share most blocks and entries) and with the memo cleared
+before every document (each block of the first repeat lowered afresh, later repeats of a stage
+replayed); the analysis alone reads a graph compiled once."""
 
 _SETUP = (
     "import archdsl\n"
