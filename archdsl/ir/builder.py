@@ -151,13 +151,13 @@ class GraphBuilder:
             or params > limits.params
             or macs > limits.macs
             or not self.names.keys().isdisjoint(entry.names)
-            or not self.block_names.keys().isdisjoint(block.name for block in entry.blocks)
+            or not self.block_names.keys().isdisjoint(entry.block_names)
         ):
             return False
         self.nodes.extend(entry.nodes)
         self.names.update(entry.names)
         self.shapes.update(entry.shapes)
-        self.block_names.update((block.name, (what, where)) for block in entry.blocks)
+        self.block_names.update(dict.fromkeys(entry.block_names, (what, where)))
         self.blocks.extend(entry.blocks)
         self.costs.extend(entry.costs)
         self.params, self.macs = params, macs

@@ -113,6 +113,7 @@ class Entry(NamedTuple):
     names: dict[str, str]  # each node's name -> its block's name
     shapes: dict[str, Shape]  # each output reference -> its shape
     blocks: tuple[Any, ...]  # its Blocks, in order
+    block_names: tuple[str, ...]
     costs: tuple[BlockCost, ...]
     params: int
     macs: int
@@ -134,8 +135,18 @@ def entry_of(nodes: list[Node], blocks: list[Any], costs: list[BlockCost], outpu
         if node.outputs[0]:
             channels = max(channels, node.outputs[0][-1])
     names = {node.name: node.block for node in nodes}
+    block_names = tuple(block.name for block in blocks)
     return Entry(
-        tuple(nodes), names, shapes, tuple(blocks), tuple(costs), params, macs, channels, output
+        tuple(nodes),
+        names,
+        shapes,
+        tuple(blocks),
+        block_names,
+        tuple(costs),
+        params,
+        macs,
+        channels,
+        output,
     )
 
 
