@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
@@ -38,7 +38,6 @@ class Shape:
     vector: bool = False
 
 
-@dataclass(frozen=True)
 class Settings(builder.Settings):
     """The compiler's spec-wide settings (its width-scaling rule included), plus the knob
     lookup and repeat count the strategy needs to predict channels."""
@@ -359,19 +358,24 @@ def spec_documents(draw: st.DrawFn, types: list[str] | None = None) -> dict[str,
     _optional(draw, defaults, "kernel", st.sampled_from([1, 3, 5]))
     _optional(draw, defaults, "skip", st.sampled_from(["auto", False]))
     _optional(draw, defaults, "drop_path", st.sampled_from([0, 0.2]))
-    settings = Settings(
+    settings_values = (
         params["width"],
         params["depth"],
         defaults.get("divisor", 8),
         defaults.get("min_channels"),
         defaults,
     )
+    settings = Settings(*settings_values)
     first = shape
     sections: dict[str, list[dict]] = {}
     for section, (low, high) in (("stem", (0, 2)), ("stages", (1, 4)), ("head", (0, 3))):
         blocks = []
         # the depth multiplier scales the repeats of the stages only
-        here = replace(settings, depth=settings.depth if section == "stages" else 1.0)
+        here = (
+            settings
+            if section == "stages"
+            else Settings(*settings_values[:1], 1.0, *settings_values[2:])
+        )
         for _ in range(draw(st.integers(low, high))):
             entry, shape = draw(block(shape, here, types))
             ((kind, args),) = entry.items()

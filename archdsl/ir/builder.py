@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -19,23 +18,40 @@ from archdsl.spec.schema import knob_default, schema
 from archdsl.spec.spellings import ACTIVATION_ALIASES
 
 
-@dataclass
 class GraphBuilder:
-    """Nodes and blocks so far, and the shape of every output reference."""
+    """Nodes and blocks so far, and the shape of every output reference.
 
-    limits: Limits
-    nodes: list[Node] = field(default_factory=list)
-    blocks: list[Block] = field(default_factory=list)
-    shapes: dict[str, Shape] = field(default_factory=dict)
-    # The block that made each layer, and what each block is and where it is written:
-    # a clash names both places.
-    names: dict[str, str] = field(default_factory=dict)
-    block_names: dict[str, tuple[str, Callable[[], Location]]] = field(default_factory=dict)
-    costs: list[BlockCost] = field(default_factory=list)  # one per block
-    stage_blocks: int = 0  # blocks of the stages made so far, every repeat counted
-    params: int = 0
-    macs: int = 0
-    warnings: list[SpecWarning] = field(default_factory=list)
+    This module's classes are plain classes, not dataclasses: see errors.Location.
+    """
+
+    __slots__ = (
+        "limits",
+        "nodes",
+        "blocks",
+        "shapes",
+        "names",
+        "block_names",
+        "costs",
+        "stage_blocks",
+        "params",
+        "macs",
+        "warnings",
+    )
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.nodes: list[Node] = []
+        self.blocks: list[Block] = []
+        self.shapes: dict[str, Shape] = {}
+        # The block that made each layer, and what each block is and where it is written:
+        # a clash names both places.
+        self.names: dict[str, str] = {}
+        self.block_names: dict[str, tuple[str, Callable[[], Location]]] = {}
+        self.costs: list[BlockCost] = []  # one per block
+        self.stage_blocks = 0  # blocks of the stages made so far, every repeat counted
+        self.params = 0
+        self.macs = 0
+        self.warnings: list[SpecWarning] = []
 
     def add(
         self,
@@ -213,16 +229,32 @@ def _place(
     return tuple(made), names, shapes
 
 
-@dataclass(frozen=True)
 class Settings:
-    """Spec-wide values every block reads: multipliers, rounding and knob defaults."""
+    """Spec-wide values every block reads: multipliers, rounding and knob defaults.
 
-    width: float
-    depth: float
-    divisor: int
-    min_channels: int | None
-    defaults: Mapping[str, Any]
-    stage_blocks: int = 0  # blocks in the stages, every repeat counted (drop_path's schedule)
+    ``key`` is what of them a block's lowering reads, as text (see archdsl.ir.memo): not
+    the depth (expansion reads it, to count repeats) nor the count of stage blocks (a
+    lowering that reads it reads the stage index too, and the memo then keys both).
+    """
+
+    __slots__ = ("width", "depth", "divisor", "min_channels", "defaults", "stage_blocks", "key")
+
+    def __init__(
+        self,
+        width: float,
+        depth: float,
+        divisor: int,
+        min_channels: int | None,
+        defaults: Mapping[str, Any],
+        stage_blocks: int = 0,  # blocks in the stages, every repeat counted (drop_path)
+    ) -> None:
+        self.width = width
+        self.depth = depth
+        self.divisor = divisor
+        self.min_channels = min_channels
+        self.defaults = defaults
+        self.stage_blocks = stage_blocks
+        self.key = repr((width, divisor, min_channels, defaults))
 
     def scale(self, filters: int, rule: str) -> int:
         """Output channels of ``filters`` under the width multiplier and ``rule``."""
@@ -236,19 +268,6 @@ class Settings:
 
     def round_channels(self, value: float) -> int:
         return make_divisible(value, self.divisor, self.min_channels)
-
-    @property
-    def key(self) -> str:
-        """What of these settings a block's lowering reads, as text (see archdsl.ir.memo).
-
-        Not the depth (expansion reads it, to count repeats) nor the count of stage blocks
-        (a lowering that reads it reads the stage index too, and the memo then keys both).
-        """
-        cached = self.__dict__.get("_key")
-        if cached is None:
-            cached = repr((self.width, self.divisor, self.min_channels, self.defaults))
-            object.__setattr__(self, "_key", cached)
-        return cached
 
 
 @cache
@@ -286,23 +305,52 @@ def _bn_defaults() -> dict[str, float]:
     return {name: options[name]["default"] for name in ("epsilon", "momentum")}
 
 
-@dataclass
 class BlockContext:
     """One repeat of one spec block while it is lowered to nodes."""
 
-    graph: GraphBuilder
-    settings: Settings
-    doc: Document
-    type: str
-    name: str
-    stage: str
-    args: Mapping[str, Any]
-    path: Path
-    stride: int
-    values: Mapping[str, Any]  # knob_values(): the block's knobs over the defaults
-    index: int | None = None  # 0-based among all stage blocks; None outside the stages
-    knobs: dict[str, Any] = field(default_factory=dict)
-    read_index: bool = False  # whether lowering read the stage index (memo keys need it then)
+    __slots__ = (
+        "graph",
+        "settings",
+        "doc",
+        "type",
+        "name",
+        "stage",
+        "args",
+        "path",
+        "stride",
+        "values",
+        "index",
+        "knobs",
+        "read_index",
+    )
+
+    def __init__(
+        self,
+        graph: GraphBuilder,
+        settings: Settings,
+        doc: Document,
+        type: str,
+        name: str,
+        stage: str,
+        args: Mapping[str, Any],
+        path: Path,
+        stride: int,
+        values: Mapping[str, Any],  # knob_values(): the block's knobs over the defaults
+        index: int | None = None,  # 0-based among all stage blocks; None outside the stages
+    ) -> None:
+        self.graph = graph
+        self.settings = settings
+        self.doc = doc
+        self.type = type
+        self.name = name
+        self.stage = stage
+        self.args = args
+        self.path = path
+        self.stride = stride
+        self.values = values
+        self.index = index
+        self.knobs: dict[str, Any] = {}
+        self.read_index = False  # whether lowering read the stage index (memo keys need it)
 
     @property
     def stage_index(self) -> int | None:

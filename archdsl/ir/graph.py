@@ -7,7 +7,6 @@ disagree about what a spec means. Node names become Keras layer names.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 Shape = tuple[int, ...]  # without the batch dimension: (H, W, C) or (units,)
@@ -147,21 +146,76 @@ class Block(NamedTuple):  # not a dataclass: see errors.Location
     source: tuple[str | int, ...]
 
 
-@dataclass(frozen=True)
 class Graph:
-    name: str
-    title: str
-    input_shape: Shape
-    nodes: tuple[Node, ...]
-    blocks: tuple[Block, ...]
-    params: Mapping[str, Any] = field(default_factory=dict)
-    # (name, node reference) of each output when there are several (features_only: one
-    # per stage end, named s1, s2, ...); empty for the usual single output, the last node.
-    named_outputs: tuple[tuple[str, str], ...] = ()
-    # Likely mistakes found while building (SpecWarning); not part of what the graph is.
-    warnings: tuple[Any, ...] = field(default=(), compare=False)
-    # One per block, added up from its nodes while expanding; see block_costs().
-    costs: tuple[BlockCost, ...] = field(default=(), compare=False, repr=False)
+    """A network: its nodes in order, the blocks they came from, and its parameters.
+
+    Frozen: its attributes cannot be set. A plain class rather than a frozen dataclass (see
+    errors.Location): importing dataclasses costs about 9 ms of every first run.
+    """
+
+    __slots__ = (
+        "name",
+        "title",
+        "input_shape",
+        "nodes",
+        "blocks",
+        "params",
+        "named_outputs",
+        "warnings",
+        "costs",
+        "_index",
+    )
+    # What equality compares: not warnings nor costs, which follow from these.
+    _COMPARED = ("name", "title", "input_shape", "nodes", "blocks", "params", "named_outputs")
+
+    def __init__(
+        self,
+        name: str,
+        title: str,
+        input_shape: Shape,
+        nodes: tuple[Node, ...],
+        blocks: tuple[Block, ...],
+        params: Mapping[str, Any] | None = None,
+        # (name, node reference) of each output when there are several (features_only: one
+        # per stage end, named s1, s2, ...); empty for the usual single output, the last node.
+        named_outputs: tuple[tuple[str, str], ...] = (),
+        # Likely mistakes found while building (SpecWarning); not part of what the graph is.
+        warnings: tuple[Any, ...] = (),
+        # One per block, added up from its nodes while expanding; see block_costs().
+        costs: tuple[BlockCost, ...] = (),
+    ) -> None:
+        put = object.__setattr__
+        put(self, "name", name)
+        put(self, "title", title)
+        put(self, "input_shape", input_shape)
+        put(self, "nodes", nodes)
+        put(self, "blocks", blocks)
+        put(self, "params", {} if params is None else params)
+        put(self, "named_outputs", named_outputs)
+        put(self, "warnings", warnings)
+        put(self, "costs", costs)
+        put(self, "_index", None)  # node name -> Node, made when first asked
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a Graph is frozen")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: a Graph is frozen")
+
+    def __reduce__(self) -> tuple[type[Graph], tuple[Any, ...]]:
+        """Pickled and copied by its fields (unpickling slots would set them one by one)."""
+        return Graph, tuple(getattr(self, slot) for slot in self.__slots__[:-1])
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self._COMPARED)
+
+    __hash__ = None  # type: ignore[assignment]  # its params are a dict
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f}={getattr(self, f)!r}" for f in (*self._COMPARED, "warnings"))
+        return f"Graph({fields})"
 
     def block_costs(self) -> tuple[BlockCost, ...]:
         """Each block's figures: as expansion added them up, else from the nodes.
@@ -228,7 +282,7 @@ class Graph:
 
     @property
     def _by_name(self) -> dict[str, Node]:
-        cached = self.__dict__.get("_index")
+        cached = self._index
         if cached is None:
             cached = {node.name: node for node in self.nodes}
             object.__setattr__(self, "_index", cached)

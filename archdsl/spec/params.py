@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from archdsl.errors import SpecError
 from archdsl.spec.document import Document, Path
@@ -26,8 +25,7 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_SET_CHARS = 200
 
 
-@dataclass(frozen=True)
-class Override:
+class Override(NamedTuple):  # not a dataclass: see errors.Location
     """One ``--set name=value`` from the command line, or one keyword of ``archdsl.load``.
 
     ``label`` is how messages quote it: ``--set classes=10`` or ``load(classes=10)``.
