@@ -127,29 +127,16 @@ class GraphBuilder:
         None, and nothing appended, when a name is taken or a limit would be passed: then
         the block is lowered afresh, node by node, which says exactly where and why.
         """
-        limits = self.limits
-        nodes = template.nodes
-        params = self.params + template.params
-        macs = self.macs + template.macs
-        if (
-            len(self.nodes) + len(nodes) > limits.layers
-            or template.channels > limits.channels
-            or params > limits.params
-            or macs > limits.macs
-        ):
+        if not self._fits(len(template.nodes), template.params, template.macs, template.channels):
             return None
-        names = self.names
         place = template.placed.get((name, x, stage))
         if place is None:
             place = _place(template, name, x, stage)
             placed(template.placed, (name, x, stage), place)
         made, made_names, shapes = place
-        if not names.keys().isdisjoint(made_names):
+        if not self.names.keys().isdisjoint(made_names):
             return None
-        self.nodes.extend(made)
-        names.update(made_names)
-        self.shapes.update(shapes)
-        self.params, self.macs = params, macs
+        self._append(made, made_names, shapes, template.params, template.macs)
         return name + template.output
 
     def place(self, entry: Entry, what: str, where: Callable[[], Location]) -> bool:
@@ -158,26 +145,43 @@ class GraphBuilder:
         False, and nothing appended, when a name is taken or a limit would be passed: then
         the entry is expanded block by block, which says exactly where and why.
         """
-        limits = self.limits
-        params = self.params + entry.params
-        macs = self.macs + entry.macs
         if (
-            len(self.nodes) + len(entry.nodes) > limits.layers
-            or entry.channels > limits.channels
-            or params > limits.params
-            or macs > limits.macs
+            not self._fits(len(entry.nodes), entry.params, entry.macs, entry.channels)
             or not self.names.keys().isdisjoint(entry.names)
             or not self.block_names.keys().isdisjoint(entry.block_names)
         ):
             return False
-        self.nodes.extend(entry.nodes)
-        self.names.update(entry.names)
-        self.shapes.update(entry.shapes)
+        self._append(entry.nodes, entry.names, entry.shapes, entry.params, entry.macs)
         self.block_names.update(dict.fromkeys(entry.block_names, (what, where)))
         self.blocks.extend(entry.blocks)
         self.costs.extend(entry.costs)
-        self.params, self.macs = params, macs
         return True
+
+    def _fits(self, layers: int, params: int, macs: int, channels: int) -> bool:
+        """Whether remembered nodes (``layers`` of them, with these totals and widest output)
+        keep every limit; when not, the caller lowers afresh, which words the error."""
+        limits = self.limits
+        return (
+            len(self.nodes) + layers <= limits.layers
+            and channels <= limits.channels
+            and self.params + params <= limits.params
+            and self.macs + macs <= limits.macs
+        )
+
+    def _append(
+        self,
+        nodes: tuple[Node, ...],
+        names: dict[str, str],
+        shapes: dict[str, Shape],
+        params: int,
+        macs: int,
+    ) -> None:
+        """Add remembered nodes: their names (node to block), output shapes and totals."""
+        self.nodes.extend(nodes)
+        self.names.update(names)
+        self.shapes.update(shapes)
+        self.params += params
+        self.macs += macs
 
     def claim_block(self, name: str, what: str, where: Callable[[], Location]) -> None:
         """Reserve a block name; every name, given or default, is unique.

@@ -18,7 +18,7 @@ the process; ``clear()`` empties it (the benchmarks measure both ways).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from archdsl.ir.graph import BlockCost, Cost, Node, Shape
@@ -61,7 +61,6 @@ def template(
     size = len(name)
     made: set[str] = set()
     roles, entries, refs, shapes = [], [], [], []
-    params = macs = channels = 0
     for node in nodes:
         if not node.name.startswith(name):
             return None
@@ -82,12 +81,9 @@ def template(
         else:
             refs.extend(f"{role}:{index}" for index in range(len(node.outputs)))
         shapes.extend(node.outputs)
-        params += node.cost.trainable + node.cost.non_trainable
-        macs += node.cost.macs
-        if node.outputs[0]:
-            channels = max(channels, node.outputs[0][-1])
     if output.partition(":")[0] not in made:
         return None
+    params, macs, channels = _totals(nodes)
     return Template(
         tuple(roles),
         tuple(entries),
@@ -124,16 +120,12 @@ class Entry(NamedTuple):
 def entry_of(nodes: list[Node], blocks: list[Any], costs: list[BlockCost], output: str) -> Entry:
     """The nodes, Blocks and costs one entry appended, as an Entry."""
     shapes: dict[str, Shape] = {}
-    params = macs = channels = 0
     for node in nodes:
         if len(node.outputs) == 1:
             shapes[node.name] = node.outputs[0]
         else:
             shapes.update((f"{node.name}:{i}", shape) for i, shape in enumerate(node.outputs))
-        params += node.cost.trainable + node.cost.non_trainable
-        macs += node.cost.macs
-        if node.outputs[0]:
-            channels = max(channels, node.outputs[0][-1])
+    params, macs, channels = _totals(nodes)
     names = {node.name: node.block for node in nodes}
     block_names = tuple(block.name for block in blocks)
     return Entry(
@@ -148,6 +140,18 @@ def entry_of(nodes: list[Node], blocks: list[Any], costs: list[BlockCost], outpu
         channels,
         output,
     )
+
+
+def _totals(nodes: Sequence[Node]) -> tuple[int, int, int]:
+    """Parameters, MACs, and the most channels of any node's first output: what the limits
+    are checked on when remembered nodes are placed again (``GraphBuilder._fits``)."""
+    params = macs = channels = 0
+    for node in nodes:
+        params += node.cost.trainable + node.cost.non_trainable
+        macs += node.cost.macs
+        if node.outputs[0]:
+            channels = max(channels, node.outputs[0][-1])
+    return params, macs, channels
 
 
 PLACES = 64  # placements remembered per template
