@@ -115,11 +115,15 @@ def generate() -> str:
 
 
 def main() -> int:
+    from archdsl.commands.common import write_atomically
+
     text = generate()
-    temporary = f"{TARGET}.{os.getpid()}.tmp"
-    with open(temporary, "w", encoding="utf-8") as file:
-        file.write(text)
-    os.replace(temporary, TARGET)
+
+    def write(path: str) -> None:
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(text)
+
+    write_atomically(TARGET, write)
     print(f"wrote {os.path.relpath(TARGET)} ({len(text):,} characters)", file=sys.stderr)
     return 0
 
