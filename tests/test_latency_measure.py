@@ -89,11 +89,10 @@ def test_calibrate_fills_the_table_once(calibrated: tuple[Path, Path]):
     mine = set(distinct(units(archdsl.load(str(spec))))) | {"overhead@1"}
     entries = {key: value for key, value in data["entries"].items() if key in mine}
     assert len(entries) == UNITS + 1  # and the per-inference overhead
-    assert all(
-        0 < entry["cpu_min_ms"] <= entry["cpu_p10_ms"] <= entry["cpu_ms"] < 50
-        for entry in entries.values()
-    )
-    assert all(entry["runs"] >= 15 for entry in entries.values())
+    assert data["clocks"] == ["cpu", "wall"]
+    # the fastest CPU time is at most the fastest wall-clock time: each run's CPU time is
+    # taken inside its wall-clock time
+    assert all(0 < cpu <= wall < 50 for cpu, wall in entries.values())
     assert set(data["corrections"]) == {"cpu@1", "wall@1"}  # fitted once, by the fixture
     again = run_cli("latency", "calibrate", str(spec), "--table", str(table), timeout=600)
     assert again.stdout.startswith(f"measured 0 of the {UNITS} layer configurations of tiny")

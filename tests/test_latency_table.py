@@ -22,6 +22,7 @@ from archdsl.latency.table import (
     TableError,
     correction_key,
     default_path,
+    entry,
     load,
     merge,
     overhead_key,
@@ -79,10 +80,10 @@ def fill(
 ) -> Table:
     """A table giving each unit 0.01 ms per 10,000 MACs-ish: its key length, for determinism."""
     entries = {
-        key: {"wall_min_ms": overhead + len(key) / 1000, "cpu_min_ms": overhead + len(key) / 2000}
+        key: entry(overhead + len(key) / 2000, overhead + len(key) / 1000)
         for key in distinct(units(graph))
     }
-    entries[overhead_key(1)] = {"wall_min_ms": overhead, "cpu_min_ms": overhead}
+    entries[overhead_key(1)] = entry(overhead, overhead)
     corrections = {correction_key(1, c): correction for c in ("wall", "cpu") if correction}
     table = Table(identity, entries, path, corrections)
     write(table)
@@ -120,7 +121,7 @@ def test_table_round_trips_and_refuses_corrupt_truncated_and_foreign(tmp_path: P
         read(path, here)
     data = json.loads(text)
     key = next(iter(data["entries"]))
-    data["entries"][key]["wall_min_ms"] *= 2
+    data["entries"][key][1] *= 2
     path.write_text(json.dumps(data))
     with pytest.raises(TableError, match="checksum"):
         read(path, here)
@@ -147,7 +148,7 @@ def test_default_path_is_in_the_cache_folder_per_runtime_and_threads(cache: Path
 def _merge_many(path: str, worker: int) -> None:
     here = Identity.here()
     for i in range(25):
-        merge(here, Path(path), {f"w{worker}-{i}": {"wall_min_ms": float(i)}})
+        merge(here, Path(path), {f"w{worker}-{i}": entry(i / 2, float(i))})
 
 
 def test_concurrent_merges_keep_every_entry(tmp_path: Path):
@@ -160,7 +161,7 @@ def test_concurrent_merges_keep_every_entry(tmp_path: Path):
         process.join(60)
     assert all(process.exitcode == 0 for process in workers)
     entries = read(path, Identity.here()).entries
-    assert len(entries) == 75 and entries["w2-24"]["wall_min_ms"] == 24.0
+    assert len(entries) == 75 and entries["w2-24"] == [12.0, 24.0]
 
 
 def test_summary_latency_adds_ms_in_every_format(cache: Path):
@@ -369,18 +370,55 @@ def test_an_older_table_is_refused_in_one_line(cache: Path, old: int):
     path = default_path(Identity.here())
     fill(archdsl.load("mobilenet_v3_small"), Identity.here(), path)
     data = json.loads(path.read_text())
-    data.pop("sha256")
+    data.pop("crc32")
     if old == 1:
         data.pop("corrections")
     data["version"] = old
     path.write_text(json.dumps({**data, "sha256": "0" * 64}, indent=0, sort_keys=True))
-    assert VERSION == 4
-    with pytest.raises(TableError, match=f"format version {old}, this archdsl reads 4; delete it"):
+    assert VERSION == 5
+    with pytest.raises(TableError, match=f"format version {old}, this archdsl reads 5; delete it"):
         load(Identity.here())
     result = run_cli("summary", "mobilenet_v3_small", "--latency")
     assert result.returncode == 1
     (line,) = result.stderr.splitlines()
     assert "refusing latency table" in line and f"format version {old}" in line
+
+
+def test_a_version_4_table_is_refused_naming_the_file_and_the_rebuild(cache: Path):
+    """Version 4 kept nine figures per entry under repeated names (969 KB for 2,534
+    entries); version 5 keeps the two that prediction reads."""
+    import hashlib
+
+    here = Identity.here()
+    entries = {
+        "add@1:7x7x8,7x7x8": {
+            "cpu_min_ms": 0.001,
+            "cpu_ms": 0.0012,
+            "cpu_p10_ms": 0.0011,
+            "load": 0.5,
+            "runs": 9000,
+            "wall_iqr_ms": 0.0001,
+            "wall_min_ms": 0.0013,
+            "wall_ms": 0.0015,
+            "wall_p10_ms": 0.0014,
+        }
+    }
+    body = json.dumps(
+        {"format": "archdsl-latency-table", "version": 4, **here.as_dict()}
+        | {"entries": entries, "corrections": {}},
+        indent=0,
+        sort_keys=True,
+    )
+    checksum = hashlib.sha256(body.encode()).hexdigest()
+    path = default_path(here)
+    path.parent.mkdir(parents=True)
+    path.write_text(f'{{"sha256": "{checksum}",\n{body[2:]}\n')
+    result = run_cli("summary", "mobilenet_v3_small", "--latency")
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"archdsl: error: refusing latency table {path}: format version 4, this archdsl reads 5;"
+        " delete it and run 'archdsl latency calibrate' again to rebuild it"
+    ]
 
 
 def test_the_checksum_covers_the_text_after_it(tmp_path: Path):
@@ -389,14 +427,87 @@ def test_the_checksum_covers_the_text_after_it(tmp_path: Path):
     path = tmp_path / "t.json"
     fill(archdsl.load("mobilenet_v3_small"), here, path)
     text = path.read_text()
-    assert text.startswith('{"sha256": "') and json.loads(text)["version"] == 4
-    edited = re.sub(
-        r'"wall_min_ms": (\d)', lambda m: f'"wall_min_ms": {int(m[1]) + 1}', text, count=1
-    )
+    assert re.match(r'\{"crc32": "[0-9a-f]{8}",\n', text) and json.loads(text)["version"] == 5
+    edited = re.sub(r"\[(\d)", lambda m: f"[{int(m[1]) + 1}", text, count=1)
     assert edited != text
     path.write_text(edited)
     with pytest.raises(TableError, match="checksum does not match"):
         read(path, here)
+
+
+def test_an_entry_is_its_fastest_runs_one_line_each(tmp_path: Path):
+    """Version 5 keeps per unit what prediction reads: the fastest run by each clock, to
+    the nanosecond, one line per unit; ``clocks`` names the order."""
+    here = Identity.here()
+    path = tmp_path / "t.json"
+    write(Table(here, {"b": entry(0.0010269999997, 0.00137700408), "a": entry(2.5, 3.25)}, path))
+    lines = path.read_text().splitlines()
+    assert lines[-4:] == ['"a": [2.5, 3.25],', '"b": [0.001027, 0.001377]', "}", "}"]
+    data = json.loads(path.read_text())
+    assert data["clocks"] == ["cpu", "wall"] and data["entries"]["b"] == [0.001027, 0.001377]
+    table = read(path, here)
+    assert table.ms("b", "cpu") == 0.001027 and table.ms("b", "wall") == 0.001377
+    assert table.ms("c") is None
+    for old, new in (
+        ('"clocks": [\n"cpu",\n"wall"\n]', '"clocks": ["wall", "cpu"]'),
+        ('"b": [0.001027, 0.001377]', '"b": [0.001027]'),
+    ):
+        write(table)
+        resign(path, old, new)
+        with pytest.raises(TableError, match="lacks fields a table has"):
+            read(path, here)
+
+
+def resign(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` in a table file and sign it again, as only a forger would."""
+    import zlib
+
+    rest = path.read_text().split("\n", 1)[1]
+    assert old in rest
+    rest = rest.replace(old, new, 1)
+    checksum = zlib.crc32(("{\n" + rest.rstrip("\n")).encode())
+    path.write_text(f'{{"crc32": "{checksum:08x}",\n{rest}')
+
+
+def test_a_table_compares_and_prints_by_its_fields(tmp_path: Path):
+    here = Identity.here()
+    table = Table(here, {"a": entry(1.0, 2.0)}, tmp_path / "t.json")
+    assert table == Table(here, {"a": [1.0, 2.0]}, tmp_path / "t.json", {})
+    assert table != Table(here, {}, tmp_path / "t.json")
+    assert repr(table).startswith("Table(identity=Identity(machine=")
+    assert Table(here).entries == {} and Table(here).corrections == {}
+    assert Table(here).entries is not Table(here).entries
+
+
+def test_summary_latency_imports_no_dataclasses_hashlib_or_platform(cache: Path):
+    """What ``summary --latency`` adds to a plain summary stays small: no dataclasses (5 ms
+    with what it imports), no hashlib (OpenSSL: 3 to 5 ms), no platform (2 ms)."""
+    fill(archdsl.load("mnasnet_a1"), Identity.here(), default_path(Identity.here()))
+    probe = (
+        "import sys; from archdsl.cli import main; code = main(sys.argv[1:]);"
+        " print(sorted(m for m in ('dataclasses', 'hashlib', '_hashlib', 'platform')"
+        " if m in sys.modules), file=sys.stderr); sys.exit(code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, "summary", "mnasnet_a1", "--latency"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ms predicted" in result.stdout and result.stderr.splitlines()[-1] == "[]"
+
+
+def test_the_machine_is_named_as_platform_names_it():
+    import hashlib
+    import platform
+
+    from archdsl.latency.machine import architecture
+    from archdsl.latency.sha256 import sha256_hex
+
+    assert architecture() == platform.machine()
+    for data in (b"", b"abc", bytes(range(256)) * 300):
+        assert sha256_hex(data) == hashlib.sha256(data).hexdigest()
 
 
 def test_timing_keeps_the_fastest_run_and_the_10th_percentile():

@@ -12,7 +12,7 @@ import pytest
 from archdsl.analysis.analyze import analyze
 from archdsl.compile import compile_document
 from archdsl.latency import Identity, Table, predict
-from archdsl.latency.table import overhead_key, write
+from archdsl.latency.table import entry, overhead_key, write
 from archdsl.latency.units import distinct, units
 from archdsl.search.objectives import Reward
 from archdsl.space.evaluate import Evaluator, draw, evaluate
@@ -81,11 +81,8 @@ def fake_table(path: Path, space, corrections: dict | None = None) -> Table:
     """A table with a made-up time for every layer configuration of ``space`` (and
     ``corrections``, as ``latency calibrate --fit`` stores them)."""
     keys = {key for s in StageFigures(space).reachable() for key in distinct(units(s.graph))}
-    entries = {
-        key: {"wall_min_ms": 0.01 * (len(key) % 17 + 1), "cpu_min_ms": 0.02 * (len(key) % 13 + 1)}
-        for key in keys
-    }
-    entries[overhead_key(1)] = {"wall_min_ms": 0.005, "cpu_min_ms": 0.004}
+    entries = {key: entry(0.02 * (len(key) % 13 + 1), 0.01 * (len(key) % 17 + 1)) for key in keys}
+    entries[overhead_key(1)] = entry(0.004, 0.005)
     table = Table(Identity.here(1), entries, path, corrections or {})
     write(table)
     return table

@@ -121,7 +121,6 @@ def _lacks(table: Table, prediction: Prediction, graph: Graph) -> str:
 
 def _latency(graph: Graph, args: argparse.Namespace) -> Latency:
     """The table's prediction for ``graph``; one line naming what is missing otherwise."""
-    import shlex
     from pathlib import Path  # not at the top: a plain summary needs neither (pathlib: 3 ms)
 
     from archdsl.latency import TableError, load_table, predict_layers
@@ -135,6 +134,8 @@ def _latency(graph: Graph, args: argparse.Namespace) -> Latency:
         raise SpecError(None, str(error)) from None
     prediction = predict_layers(graph, table)
     if prediction.missing:
+        import shlex
+
         command = ["archdsl", "latency", "calibrate", args.spec]
         command += [part for text in args.overrides for part in ("--set", text)]
         if args.latency_threads != 1:

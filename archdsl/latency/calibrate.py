@@ -25,9 +25,17 @@ from typing import Any
 from archdsl.ir.graph import Graph
 from archdsl.latency.correction import Correction, features
 from archdsl.latency.correction import fit as fit_terms
-from archdsl.latency.machine import load_average
 from archdsl.latency.references import reference_networks
-from archdsl.latency.table import Identity, Table, correction_key, load, merge, overhead_key
+from archdsl.latency.table import (
+    Entry,
+    Identity,
+    Table,
+    correction_key,
+    entry,
+    load,
+    merge,
+    overhead_key,
+)
 from archdsl.latency.timing import Samples, time_calls, warm_up
 from archdsl.latency.units import Unit, distinct, units
 
@@ -245,8 +253,8 @@ def _overhead_model(threads: int, batch: int) -> Callable[[], Any]:
     return interpreter(convert(model, [(batch, 8)]), threads, [(batch, 8)])
 
 
-def _time(jobs: list[tuple[str, Callable[[], Any]]], settings: Settings) -> dict[str, dict]:
-    """Interleaved rounds over ``jobs``; the table entry of each."""
+def _time(jobs: list[tuple[str, Callable[[], Any]]], settings: Settings) -> dict[str, Entry]:
+    """Interleaved rounds over ``jobs``; the table entry (fastest runs) of each."""
     samples = {key: Samples() for key, _ in jobs}
     for _, run in jobs:
         warm_up(run, runs=3, seconds=0.0)
@@ -255,19 +263,4 @@ def _time(jobs: list[tuple[str, Callable[[], Any]]], settings: Settings) -> dict
             time_calls(
                 run, samples[key], min_runs=settings.min_runs, min_seconds=settings.min_seconds
             )
-    load = load_average()
-    entries = {}
-    for key, sample in samples.items():
-        wall, cpu = sample.stats("wall"), sample.stats("cpu")
-        entries[key] = {
-            "wall_ms": wall.median,
-            "wall_p10_ms": wall.p10,
-            "wall_min_ms": wall.min,
-            "wall_iqr_ms": wall.iqr,
-            "cpu_ms": cpu.median,
-            "cpu_p10_ms": cpu.p10,
-            "cpu_min_ms": cpu.min,
-            "runs": wall.runs,
-            "load": load[0] if load else -1.0,
-        }
-    return entries
+    return {key: entry(min(sample.cpu), min(sample.wall)) for key, sample in samples.items()}

@@ -16,8 +16,7 @@ The fit and its figures are stored in the table beside the entries. Pure Python.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from archdsl.latency.units import Unit
 
@@ -41,8 +40,7 @@ def kind(unit: Unit) -> str:
     return "other"
 
 
-@dataclass(frozen=True)
-class Correction:
+class Correction(NamedTuple):  # not a dataclass: see errors.Location
     """The fitted terms (``TERMS``) and how well they fit the reference networks."""
 
     terms: Mapping[str, float]

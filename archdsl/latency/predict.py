@@ -14,7 +14,7 @@ activation are measured inside it, as the converter fuses them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from archdsl.ir.graph import Graph
 from archdsl.latency.table import Table, overhead_key
@@ -29,16 +29,16 @@ class MissingEntries(Exception):
         self.missing = missing
 
 
-@dataclass(frozen=True)
-class Prediction:
-    """Milliseconds per layer (the unit's time on its head, 0 on what is fused into it)."""
+class Prediction(NamedTuple):  # not a dataclass: see errors.Location
+    """Milliseconds per layer (the unit's time on its head, 0 on what is fused into it),
+    and the units the table lacks (one per distinct key)."""
 
     layers: dict[str, float]
     fused_into: dict[str, str]
     overhead_ms: float
     clock: str
-    missing: list[Unit] = field(default_factory=list)
-    corrected: bool = False  # by the table's fitted correction (overhead_ms is its intercept)
+    missing: list[Unit]
+    corrected: bool  # by the table's fitted correction (overhead_ms is its intercept)
 
     @property
     def total_ms(self) -> float:

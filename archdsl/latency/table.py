@@ -2,44 +2,56 @@
 
 One JSON file per (machine, runtime, threads) in the user's cache folder
 (``$XDG_CACHE_HOME/archdsl/latency`` or ``~/.cache/archdsl/latency``). The file carries
-its identity and a SHA-256 of its content, so a corrupt or truncated file, or one copied
+its identity and a CRC-32 of its content, so a corrupt or truncated file, or one copied
 from another machine or measured with another runtime, is refused in one line instead of
-silently used. Writers merge under a lock file and replace the table atomically, so two
+silently used. (A checksum anyone can recompute guards against damage, not against a
+forger, so the cheapest one that finds damage will do: a CRC-32 of a 300 KB table takes
+0.1 ms with zlib, which a summary has imported already; SHA-256 took 3 ms, or 4 to 6 ms
+with hashlib's import.) Writers merge under a lock file and replace the table atomically, so two
 calibrations at once both keep their measurements.
+
+Each entry is what prediction reads and nothing more: the unit's fastest run by each clock
+(``CLOCKS``), one line per unit. ``summary --latency`` reads the whole table on every run,
+and parsing is what it costs: a 2,534-entry table of version 4, whose entries also held
+the median, 10th percentile, quartile range, run count and load average under repeated
+names, was 969 KB and took 9 to 13 ms to parse; the same entries in version 5 are 300 KB and
+take 2 to 4 ms.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from archdsl import user_cache
 from archdsl.latency.correction import Correction
 from archdsl.latency.machine import fingerprint, machine, machine_text, tflite_runtime
 
 FORMAT = "archdsl-latency-table"
-VERSION = 4  # 4: entries predict from the fastest run; 3: the checksum covers the file's own
-# text; 2: the fitted corrections
+VERSION = 5  # 5: an entry is [fastest CPU time, fastest wall-clock time], a CRC-32; 4: entries
+# predict from the fastest run; 3: the checksum covers the file's own text; 2: the corrections
 # The checksum leads the file, over the body's exact text that follows it, so reading a
-# table hashes its bytes instead of encoding all its entries again (about 30 ms of a
-# ``summary --latency`` with a 2,500-entry table).
-_SIGNED = re.compile(r'\{"sha256": "([0-9a-f]{64})",\n')
+# table checks its bytes instead of encoding all its entries again.
+_SIGNED = re.compile(r'\{"crc32": "([0-9a-f]{8})",\n')
 OVERHEAD = "overhead"  # the key of an (almost) empty model's time: per-inference overhead
+CLOCKS = ("cpu", "wall")  # an entry's figures, in this order: milliseconds by each clock
+_COLUMN = {clock: index for index, clock in enumerate(CLOCKS)}
+DIGITS = 6  # figures are kept to the nanosecond, what the clocks resolve
+
+Entry = list[float]  # [fastest CPU time, fastest wall-clock time] in ms, as CLOCKS (as read)
 
 
 class TableError(Exception):
     """A table that cannot be used; the message is one line naming the file."""
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """What a table's figures are valid for."""
 
     machine: Mapping[str, Any]
@@ -58,18 +70,43 @@ class Identity:
         return f"{self.runtime}, {threads}, on {machine_text(dict(self.machine))}"
 
 
-@dataclass
 class Table:
-    identity: Identity
-    entries: dict[str, dict[str, float]] = field(default_factory=dict)
-    path: Path | None = None
-    # correction_key(batch, clock) -> Correction.as_dict() (archdsl.latency.correction)
-    corrections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """A table's identity, its entries (unit key -> ``Entry``), its file and its
+    corrections (``correction_key(batch, clock)`` -> ``Correction.as_dict()``).
+
+    A plain class rather than a dataclass: importing dataclasses costs ``summary --latency``
+    about 5 ms (see errors.Location).
+    """
+
+    __slots__ = ("identity", "entries", "path", "corrections")
+
+    def __init__(
+        self,
+        identity: Identity,
+        entries: dict[str, Entry] | None = None,
+        path: Path | None = None,
+        corrections: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        self.identity = identity
+        self.entries = {} if entries is None else entries
+        self.path = path
+        self.corrections = {} if corrections is None else corrections
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, slot) == getattr(other, slot) for slot in self.__slots__)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{slot}={getattr(self, slot)!r}" for slot in self.__slots__)
+        return f"Table({fields})"
 
     def ms(self, key: str, clock: str = "wall") -> float | None:
         """The entry's fastest run by ``clock`` (``archdsl.latency.timing`` says why)."""
         entry = self.entries.get(key)
-        return None if entry is None else entry.get(f"{clock}_min_ms")
+        return None if entry is None else entry[_COLUMN[clock]]
 
     def correction(self, batch: int, clock: str) -> Correction | None:
         data = self.corrections.get(correction_key(batch, clock))
@@ -77,6 +114,11 @@ class Table:
 
     def overhead_ms(self, batch: int, clock: str = "wall") -> float | None:
         return self.ms(overhead_key(batch), clock)
+
+
+def entry(cpu_ms: float, wall_ms: float) -> Entry:
+    """A unit's entry from its fastest runs, kept to ``DIGITS`` decimals of a millisecond."""
+    return [round(cpu_ms, DIGITS), round(wall_ms, DIGITS)]
 
 
 def overhead_key(batch: int) -> str:
@@ -98,17 +140,27 @@ def default_path(identity: Identity) -> Path:
 
 
 def _checksum(body_text: str) -> str:
-    return hashlib.sha256(body_text.encode()).hexdigest()
+    return f"{zlib.crc32(body_text.encode()):08x}"
 
 
-def _body(table: Table) -> dict[str, Any]:
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        **table.identity.as_dict(),
-        "entries": table.entries,
-        "corrections": table.corrections,
-    }
+def _body_text(table: Table) -> str:
+    """The file after its checksum line: the identity and corrections, then one line per entry."""
+    head = json.dumps(
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            **table.identity.as_dict(),
+            "corrections": table.corrections,
+            "clocks": list(CLOCKS),
+        },
+        indent=0,
+        sort_keys=True,
+    )
+    rows = ",\n".join(
+        f"{json.dumps(key)}: [{cpu!r}, {wall!r}]"
+        for key, (cpu, wall) in sorted(table.entries.items())
+    )
+    return f'{head[:-2]},\n"entries": {{\n{rows}\n}}\n}}'  # head without its closing "\n}"
 
 
 def read(path: Path, expected: Identity | None) -> Table:
@@ -129,18 +181,23 @@ def read(path: Path, expected: Identity | None) -> Table:
         raise TableError(f"{refuse}: it is not an archdsl latency table; {fix}")
     if data.get("version") != VERSION:
         raise TableError(
-            f"{refuse}: format version {data.get('version')!r}, this archdsl reads {VERSION}; {fix}"
+            f"{refuse}: format version {data.get('version')!r}, this archdsl reads {VERSION};"
+            f" {fix} to rebuild it"
         )
-    data.pop("sha256", None)
     signed = _SIGNED.match(text)
     if signed is None or signed[1] != _checksum("{\n" + text[signed.end() :].rstrip("\n")):
         raise TableError(
             f"{refuse}: its checksum does not match its content (corrupt or edited); {fix}"
         )
     try:
+        if data["clocks"] != list(CLOCKS):
+            raise ValueError
+        entries = data["entries"]
+        if any(len(value) != len(CLOCKS) for value in entries.values()):
+            raise ValueError
         table = Table(
             Identity(data["machine"], data["runtime"], data["threads"]),
-            {key: dict(value) for key, value in data["entries"].items()},
+            entries,
             path,
             {key: dict(value) for key, value in data["corrections"].items()},
         )
@@ -184,8 +241,8 @@ def write(table: Table) -> None:
 
     assert table.path is not None
     table.path.parent.mkdir(parents=True, exist_ok=True)
-    body_text = json.dumps(_body(table), indent=0, sort_keys=True)
-    text = f'{{"sha256": "{_checksum(body_text)}",\n{body_text[2:]}'  # after its opening "{" and newline
+    body_text = _body_text(table)
+    text = f'{{"crc32": "{_checksum(body_text)}",\n{body_text[2:]}'  # after its opening "{" and newline
 
     def put(tmp: str) -> None:
         with open(tmp, "w", encoding="utf-8") as handle:
@@ -199,7 +256,7 @@ def write(table: Table) -> None:
 def merge(
     identity: Identity,
     path: Path,
-    entries: Mapping[str, dict[str, float]],
+    entries: Mapping[str, Entry],
     corrections: Mapping[str, dict[str, Any]] | None = None,
 ) -> Table:
     """Add ``entries`` (and ``corrections``) to the table at ``path`` under its lock; return

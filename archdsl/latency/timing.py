@@ -13,7 +13,8 @@ a run that had the machine to itself, and it is what agrees with itself: split e
 networks' runs (16 windows of at least 0.15 s) into the odd and the even windows, and the two fastest runs
 agreed within 10% for 95% of the networks under a load average of 4 to 6, the two 10th
 percentiles for 80%, the medians for 48% (docs/latency.md). So the fastest run is what the
-latency table stores and predicts; the median, quartiles and 10th percentile are kept too.
+latency table stores and predicts (a table entry keeps nothing else: `archdsl latency` prints
+a whole network's median, quartiles and 10th percentile beside it).
 """
 
 from __future__ import annotations

@@ -12,8 +12,7 @@ momentum, nor a dropout rate, which the converter removes).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from archdsl.ir.graph import Graph, Node, Shape, split_ref
 
@@ -29,8 +28,7 @@ IGNORED_ATTRS = {"batch_norm": ("epsilon", "momentum"), "dropout": ("rate",)}
 STATIC_OPS = ("channel_shuffle", "flatten")
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):  # not a dataclass: see errors.Location
     """Nodes run as one kernel: ``nodes[0]`` is the head; its row carries the time."""
 
     nodes: tuple[Node, ...]

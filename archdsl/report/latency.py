@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from archdsl.analysis.analyze import Analysis, GroupStats
 from archdsl.ir.graph import Node
@@ -17,8 +16,7 @@ CLOCKS = {
 }
 
 
-@dataclass(frozen=True)
-class Latency:
+class Latency(NamedTuple):  # not a dataclass: see errors.Location
     prediction: Prediction
     identity: Identity
     table: Path | None
