@@ -30,13 +30,19 @@ def check_document(doc: Document, overrides: Iterable[Override] = ()) -> Documen
     return resolved
 
 
+# The keys only a search space has: a choice's (archdsl.space.choices.MARKERS) and an ops
+# table's. Written here so that a spec, the usual case, is told from a space without
+# importing archdsl.space (tests/test_not_a_space.py checks that the two agree).
+SPACE_KEYS = frozenset({"choice", "times", "plus", "ops"})
+
+
 def _not_a_space(doc: Document) -> None:
     """A search space given where a spec belongs: say so, rather than 'unknown key ops'."""
-    from archdsl.errors import SpecError
-    from archdsl.space.choices import MARKERS, space_marker
-
-    if not _has_key(doc.data, MARKERS | {"ops"}):  # the usual case, told by a quicker walk
+    if not _has_key(doc.data, SPACE_KEYS):  # the usual case, told by a quicker walk
         return
+    from archdsl.errors import SpecError
+    from archdsl.space.choices import space_marker
+
     where = space_marker(doc.data)
     if where is not None:
         what = "an ops table" if where == ("ops",) else "a choice"
@@ -47,7 +53,7 @@ def _not_a_space(doc: Document) -> None:
         )
 
 
-def _has_key(data: Any, keys: set[str]) -> bool:
+def _has_key(data: Any, keys: frozenset[str]) -> bool:
     """Whether any mapping in ``data`` has one of ``keys``: a choice's markers or ``ops``
     (a space has one; tests/test_not_a_space.py checks that every space is seen)."""
     stack = [data]

@@ -10,12 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archdsl.compile import _has_key
+from archdsl.compile import SPACE_KEYS, _has_key
 from archdsl.space.choices import MARKERS, space_marker
 from archdsl.spec.source import builtin_names, load_document
 from tests.helpers import ROOT
 
 KEYS = MARKERS | {"ops"}
+
+
+def test_check_document_walks_for_the_keys_archdsl_space_marks_a_space_with() -> None:
+    """compile.py writes the keys out so that a spec is checked without importing
+    archdsl.space; they must be the ones archdsl.space looks for."""
+    assert SPACE_KEYS == KEYS
 
 
 @pytest.mark.parametrize(
@@ -24,14 +30,14 @@ KEYS = MARKERS | {"ops"}
 def test_every_space_file_is_seen(path: Any) -> None:
     data = load_document(str(path)).data
     assert space_marker(data) is not None
-    assert _has_key(data, KEYS)
+    assert _has_key(data, SPACE_KEYS)
 
 
 @pytest.mark.parametrize("name", builtin_names())
 def test_specs_are_not_spaces(name: str) -> None:
     data = load_document(name).data
     assert space_marker(data) is None
-    assert not _has_key(data, KEYS)
+    assert not _has_key(data, SPACE_KEYS)
 
 
 keys = st.sampled_from(["choice", "times", "plus", "ops", "kernel", "filters", "stages", "of"])
@@ -46,4 +52,4 @@ values = st.recursive(
 @given(values)
 def test_the_quick_walk_sees_whatever_space_marker_sees(data: Any) -> None:
     if space_marker(data) is not None:
-        assert _has_key(data, KEYS)
+        assert _has_key(data, SPACE_KEYS)

@@ -5,8 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
+import textwrap
 
-from tests.helpers import run_cli
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archdsl.report.table import _wrap
+from tests.helpers import ROOT, run_cli
 
 
 def test_table_fits_100_columns_and_shows_totals():
@@ -56,3 +64,28 @@ def test_input_and_classes_overrides():
 def test_help_has_examples_and_conventions():
     text = run_cli("summary", "--help").stdout
     assert "examples:" in text and "BatchNorm holds 4 numbers per channel" in text
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=" \t\n\xa0-ab" + "x" * 5, max_size=120), st.sampled_from([10, 40, 100]))
+def test_the_header_line_wraps_as_textwrap_does(text: str, width: int) -> None:
+    """table._wrap skips importing textwrap for a line textwrap would leave as it is."""
+    assert _wrap(text, width) == textwrap.wrap(text, width, subsequent_indent="  ")
+
+
+def test_a_first_run_summary_imports_no_textwrap_nor_archdsl_space() -> None:
+    probe = (
+        "import sys; from archdsl.cli import main; code = main(sys.argv[1:]);"
+        " print(sorted(m for m in ('textwrap', 'archdsl.space') if m in sys.modules),"
+        " file=sys.stderr); sys.exit(code)"
+    )
+    env = {**os.environ, "ARCHDSL_NO_CACHE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe, "summary", str(ROOT / "specs" / "mnasnet_a1.yaml")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "[]"

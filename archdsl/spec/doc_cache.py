@@ -24,6 +24,7 @@ import os
 import sys
 import zlib
 from collections.abc import Sequence
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from archdsl import __version__
@@ -60,8 +61,13 @@ class CachedDocument(Document):
             key = False
 
 
+@cache
 def _front_end_stamp() -> tuple[Any, ...]:
-    """Size and mtime of the front end's files, and a checksum of the schema and grammar."""
+    """Size and mtime of the front end's files, and a checksum of the schema and grammar.
+
+    Worked out once per process (a first run asks twice, to load and to store): the front
+    end a process runs is the one it imported.
+    """
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     stamp: list[Any] = []
     for part in _FRONT_END:
