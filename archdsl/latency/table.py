@@ -12,10 +12,10 @@ calibrations at once both keep their measurements.
 
 Each entry is what prediction reads and nothing more: the unit's fastest run by each clock
 (``CLOCKS``), one line per unit. ``summary --latency`` reads the whole table on every run,
-and parsing is what it costs: a 2,534-entry table of version 4, whose entries also held
-the median, 10th percentile, quartile range, run count and load average under repeated
-names, was 969 KB and took 9 to 13 ms to parse; the same entries in version 5 are 300 KB and
-take 2 to 4 ms.
+and parsing is most of what that costs: benchmark 8's table (2,535 entries) in version 4,
+whose entries also held the median, 10th percentile, quartile range, run count and load
+average under repeated names, was 969 KB and took json.loads 8.5 to 13 ms; the same entries
+in version 5 are 300 KB and take 1.8 to 3.3 ms (in a new process, as a summary reads it).
 """
 
 from __future__ import annotations
