@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from archdsl.record import Record
 
 
-class Location(NamedTuple):
+class Location(Record):
     """A 1-based line and column in a file (column counts characters).
 
     A NamedTuple rather than a frozen dataclass, as every small record on the way from a
     spec to its summary: a dataclass costs about 0.5 ms to define, a NamedTuple 0.1 ms,
-    and the first run of a command pays for each one it imports.
+    and the first run of a command pays for each one it imports. Made as a ``Record``
+    (archdsl.record), a NamedTuple without typing's check of each field's annotation.
     """
 
     file: str

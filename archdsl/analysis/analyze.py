@@ -9,14 +9,14 @@ non-trainable); MACs are those of Conv2D, DepthwiseConv2D and Dense, as the pape
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from archdsl.ir.graph import BYTES_PER_VALUE, BlockCost, Cost, Graph, Node, Shape, split_ref
+from archdsl.record import Record
 
 __all__ = ["BYTES_PER_VALUE", "Analysis", "Cost", "GroupStats", "analyze"]
 
 
-class GroupStats(NamedTuple):
+class GroupStats(Record):
     """A block or a stage: its layers' costs added up, and its last output's shape."""
 
     name: str
@@ -27,7 +27,7 @@ class GroupStats(NamedTuple):
     counts: Cost
 
 
-class Analysis(NamedTuple):
+class Analysis(Record):
     """The figures of one Graph. ``layers`` are its nodes, each with its output shape and cost."""
 
     name: str

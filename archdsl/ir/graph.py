@@ -7,14 +7,16 @@ disagree about what a spec means. Node names become Keras layer names.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
+
+from archdsl.record import Record
 
 Shape = tuple[int, ...]  # without the batch dimension: (H, W, C) or (units,)
 
 BYTES_PER_VALUE = 4  # fp32
 
 
-class Cost(NamedTuple):
+class Cost(Record):
     """What a node, a block or a whole network costs.
 
     Parameters as Keras counts them (BatchNorm's moving mean and variance are
@@ -52,7 +54,7 @@ class Cost(NamedTuple):
 FREE = Cost()
 
 
-class BlockCost(NamedTuple):
+class BlockCost(Record):
     """One block's layers added up while the Graph is built, so the analyzer need not.
 
     ``peak``: the most activation memory alive at once while the block runs, above what
@@ -105,7 +107,7 @@ def block_cost(nodes: Sequence[Node], x: str | None, input_bytes: int, output: s
     return BlockCost(len(nodes), total, shape, input_bytes, peak, peak_kept)
 
 
-class Node(NamedTuple):
+class Node(Record):
     """One primitive layer.
 
     ``inputs`` are references to earlier nodes: a name, or ``name:i`` for output ``i`` of a
@@ -129,7 +131,7 @@ class Node(NamedTuple):
         return self.outputs[0]
 
 
-class Block(NamedTuple):  # not a dataclass: see errors.Location
+class Block(Record):  # not a dataclass: see errors.Location
     """One unrolled block of the spec: what the papers draw as a box.
 
     ``knobs`` are its resolved settings (filters after width scaling, stride of this

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from archdsl.ir.graph import BlockCost, Cost, Node, Shape
+from archdsl.record import Record
 
 CAPACITY = 4096  # templates and entries; a MnasNet-size network makes about 15 and 13
 
 
-class Template(NamedTuple):
+class Template(Record):
     """A lowered block relative to its name and input.
 
     Node ``i`` is named the block's name + ``roles[i]``; ``nodes[i]`` holds its (op, attrs,
@@ -100,7 +101,7 @@ def template(
     )
 
 
-class Entry(NamedTuple):
+class Entry(Record):
     """A spec entry's blocks as placed before, every repeat: what ``GraphBuilder.place``
     appends and merges when the same entry comes again at the same place, with the same
     input, in one step instead of one replay per block."""

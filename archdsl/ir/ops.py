@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from archdsl.ir.graph import Shape
+from archdsl.record import Record
 
 Attrs = Mapping[str, Any]
 # (trainable parameters, non-trainable parameters, MACs) of one application; a plain tuple
@@ -24,7 +25,7 @@ class ShapeError(ValueError):
     """An op cannot take the shapes it is given (the expander locates it in the spec)."""
 
 
-class OpDef(NamedTuple):  # not a dataclass: see errors.Location
+class OpDef(Record):  # not a dataclass: see errors.Location
     """Output shapes from input shapes, and the cost of one application."""
 
     shapes: Callable[[Attrs, Sequence[Shape]], list[Shape]]

@@ -11,10 +11,11 @@ of once for all of them (``per: block``, the default, is MnasNet's factorization
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from archdsl.errors import SpecError
 from archdsl.ir.rounding import make_divisible
+from archdsl.record import Record
 from archdsl.spec.document import Document, Path
 
 FORMS = ({"choice"}, {"of", "times"}, {"of", "plus"})
@@ -23,7 +24,7 @@ PER = ("block", "layer")
 Scalar = int | float | str | bool
 
 
-class Choice(NamedTuple):  # not a dataclass: see errors.Location
+class Choice(Record):  # not a dataclass: see errors.Location
     """One decision: its name, where it is written, its values and how each is written."""
 
     name: str

@@ -17,13 +17,14 @@ import itertools
 import json
 import math
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from archdsl.analysis.analyze import analyze
 from archdsl.compile import check_document
 from archdsl.errors import SpecError
 from archdsl.ir.expand import REPEATABLE, expand
 from archdsl.ir.graph import Graph, Shape
+from archdsl.record import Record
 from archdsl.space.extremes import layer_designs, substitute
 from archdsl.space.space import Assignment, Space
 from archdsl.spec.document import Document
@@ -42,7 +43,7 @@ class Segment:
     graph: Graph
 
 
-class Entries(NamedTuple):
+class Entries(Record):
     """What one segment compiles."""
 
     stem: list[Any]

@@ -6,10 +6,10 @@ above any mobile network (the largest built-in has 242 layers and 7.4M parameter
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from archdsl.record import Record
 
 
-class Limits(NamedTuple):  # not a dataclass: see errors.Location
+class Limits(Record):  # not a dataclass: see errors.Location
     file_bytes: int = 4 * 1024 * 1024
     document_nodes: int = 10_000
     nesting: int = 64

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, NamedTuple
+from typing import Any
 
 from archdsl.errors import SpecError
+from archdsl.record import Record
 from archdsl.spec.document import Document, Path
 from archdsl.spec.input_shape import INPUT_FORMS, parse_size
 from archdsl.spec.spellings import get_close_matches
@@ -25,7 +26,7 @@ _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_SET_CHARS = 200
 
 
-class Override(NamedTuple):  # not a dataclass: see errors.Location
+class Override(Record):  # not a dataclass: see errors.Location
     """One ``--set name=value`` from the command line, or one keyword of ``archdsl.load``.
 
     ``label`` is how messages quote it: ``--set classes=10`` or ``load(classes=10)``.

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, NamedTuple
+from typing import Any
 
 import yaml
 
 from archdsl.errors import Location, SpecError, source_excerpt
+from archdsl.record import Record
 from archdsl.spec.document import Document, Path
 from archdsl.spec.input_shape import normalize_input
 from archdsl.spec.limits import DEFAULT_LIMITS, Limits
@@ -132,7 +133,7 @@ def _syntax_error(text: str, file: str, exc: yaml.MarkedYAMLError) -> SpecError:
     return _located(text, file, exc.problem_mark or exc.context_mark, f"invalid YAML: {message}")
 
 
-class _Mark(NamedTuple):
+class _Mark(Record):
     """A 0-based line and column, as PyYAML's marks give them."""
 
     line: int
