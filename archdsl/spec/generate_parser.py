@@ -27,7 +27,8 @@ which imports this module and parses once:
   one regex uniting them (``(?P<NAME>pattern)|...``, which matches with its first
   alternative that matches: the same token): Python compiles each pattern once per
   process rather than once per parser state inside a union, and matching is quicker
-  (the 8 built-in ``.arch`` specs, parsed first in a process: about 21 ms less).
+  (parsing the 8 built-in ``.arch`` specs first in a process: 119M instructions instead
+  of 156M, under valgrind; the import edits above take importing the file from 75M to 35M).
 """
 
 from __future__ import annotations
