@@ -57,3 +57,28 @@ def randomize(model: Any, rng: np.random.Generator) -> None:
         else:  # bias, beta, moving_mean, mean
             value = rng.normal(0, 0.1, shape)
         weight.assign(value.astype("float32"))
+
+
+def modules_after_cli(
+    args: list[str], modules: tuple[str, ...], env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run ``archdsl ARGS`` in a fresh process and name which of ``modules`` it imported.
+
+    The first-run tests use it to keep costly imports off a command's path; the names go to
+    stderr after the command's own output, on a last line of their own.
+    """
+    probe = (
+        "import sys; from archdsl.cli import main; code = main(sys.argv[2:]);"
+        " print('imported:', *sorted(m for m in sys.argv[1].split(',') if m in sys.modules),"
+        " file=sys.stderr); sys.exit(code)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, ",".join(modules), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    last = result.stderr.strip().splitlines()[-1:] or [""]
+    assert last[0].startswith("imported:"), result.stderr
+    return result, last[0].split()[1:]

@@ -14,7 +14,7 @@ from typing import Any, AnyStr, Generic
 import pytest
 
 from archdsl.spec import dsl_parser, generate_parser
-from tests.helpers import ROOT
+from tests.helpers import ROOT, modules_after_cli
 
 REGENERATE = (
     "import zlib\nfrom archdsl.spec.generate_parser import generate\n"
@@ -145,19 +145,10 @@ def test_text_slice_is_the_frozen_dataclass_lark_declares(args: tuple[Any, ...])
 def test_a_first_run_of_validate_imports_none_of_what_parsing_does_not_use():
     """Lark's code imports dataclasses, inspect, pickle and logging; parsing uses none of
     them (generate_parser.EDITS), and each costs a first run milliseconds."""
-    probe = (
-        "import sys; from archdsl.cli import main; code = main(sys.argv[1:]);"
-        " print(sorted(m for m in ('dataclasses', 'inspect', 'pickle', 'logging')"
-        " if m in sys.modules), file=sys.stderr); sys.exit(code)"
-    )
-    spec = str(ROOT / "specs" / "mnasnet_a1.arch")
-    env = {**os.environ, "ARCHDSL_NO_CACHE": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", probe, "validate", spec],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
+    result, imported = modules_after_cli(
+        ["validate", str(ROOT / "specs" / "mnasnet_a1.arch")],
+        ("dataclasses", "inspect", "pickle", "logging"),
+        env={**os.environ, "ARCHDSL_NO_CACHE": "1"},
     )
     assert result.returncode == 0, result.stderr
-    assert result.stderr.strip().splitlines()[-1] == "[]"
+    assert imported == []

@@ -6,15 +6,13 @@ from __future__ import annotations
 import copy
 import os
 import pickle
-import subprocess
-import sys
 
 import pytest
 
 import archdsl
 from archdsl.ir.graph import Graph
 from archdsl.spec.document import Document
-from tests.helpers import ROOT
+from tests.helpers import ROOT, modules_after_cli
 
 
 @pytest.fixture(scope="module")
@@ -57,18 +55,10 @@ def test_document_equality_and_defaults():
 
 
 def test_a_first_run_summary_imports_no_dataclasses():
-    probe = (
-        "import sys; from archdsl.cli import main; code = main(sys.argv[1:]);"
-        " print('dataclasses' in sys.modules, file=sys.stderr); sys.exit(code)"
-    )
-    spec = str(ROOT / "specs" / "mnasnet_a1.yaml")
-    env = {**os.environ, "ARCHDSL_NO_CACHE": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", probe, "summary", spec],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
+    result, imported = modules_after_cli(
+        ["summary", str(ROOT / "specs" / "mnasnet_a1.yaml")],
+        ("dataclasses",),
+        env={**os.environ, "ARCHDSL_NO_CACHE": "1"},
     )
     assert result.returncode == 0, result.stderr
-    assert result.stderr.strip().splitlines()[-1] == "False"
+    assert imported == []

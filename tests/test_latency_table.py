@@ -30,7 +30,7 @@ from archdsl.latency.table import (
     write,
 )
 from archdsl.latency.units import distinct, units
-from tests.helpers import run_cli
+from tests.helpers import modules_after_cli, run_cli
 
 
 @pytest.fixture
@@ -483,19 +483,11 @@ def test_summary_latency_imports_no_dataclasses_hashlib_or_platform(cache: Path)
     """What ``summary --latency`` adds to a plain summary stays small: no dataclasses (5 ms
     with what it imports), no hashlib (OpenSSL: 3 to 5 ms), no platform (2 ms)."""
     fill(archdsl.load("mnasnet_a1"), Identity.here(), default_path(Identity.here()))
-    probe = (
-        "import sys; from archdsl.cli import main; code = main(sys.argv[1:]);"
-        " print(sorted(m for m in ('dataclasses', 'hashlib', '_hashlib', 'platform')"
-        " if m in sys.modules), file=sys.stderr); sys.exit(code)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe, "summary", "mnasnet_a1", "--latency"],
-        capture_output=True,
-        text=True,
-        check=False,
+    result, imported = modules_after_cli(
+        ["summary", "mnasnet_a1", "--latency"], ("dataclasses", "hashlib", "_hashlib", "platform")
     )
     assert result.returncode == 0, result.stderr
-    assert "ms predicted" in result.stdout and result.stderr.splitlines()[-1] == "[]"
+    assert "ms predicted" in result.stdout and imported == []
 
 
 def test_the_machine_is_named_as_platform_names_it():

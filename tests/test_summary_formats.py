@@ -6,15 +6,13 @@ import csv
 import io
 import json
 import os
-import subprocess
-import sys
 import textwrap
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archdsl.report.table import _wrap
-from tests.helpers import ROOT, run_cli
+from tests.helpers import ROOT, modules_after_cli, run_cli
 
 
 def test_table_fits_100_columns_and_shows_totals():
@@ -74,18 +72,10 @@ def test_the_header_line_wraps_as_textwrap_does(text: str, width: int) -> None:
 
 
 def test_a_first_run_summary_imports_no_textwrap_nor_archdsl_space() -> None:
-    probe = (
-        "import sys; from archdsl.cli import main; code = main(sys.argv[1:]);"
-        " print(sorted(m for m in ('textwrap', 'archdsl.space') if m in sys.modules),"
-        " file=sys.stderr); sys.exit(code)"
-    )
-    env = {**os.environ, "ARCHDSL_NO_CACHE": "1"}
-    result = subprocess.run(
-        [sys.executable, "-c", probe, "summary", str(ROOT / "specs" / "mnasnet_a1.yaml")],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
+    result, imported = modules_after_cli(
+        ["summary", str(ROOT / "specs" / "mnasnet_a1.yaml")],
+        ("textwrap", "archdsl.space"),
+        env={**os.environ, "ARCHDSL_NO_CACHE": "1"},
     )
     assert result.returncode == 0, result.stderr
-    assert result.stderr.strip().splitlines()[-1] == "[]"
+    assert imported == []
