@@ -26,6 +26,8 @@ class _RecordMeta(type):
     def __new__(cls, typename: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> type:
         if namespace.get("__module__") == __name__:
             return super().__new__(cls, typename, bases, namespace)  # Record itself
+        if bases != (Record,):
+            raise TypeError("a Record class inherits from Record alone")
         annotations = namespace.get("__annotations__", {})
         defaults: list[str] = []
         for field in annotations:

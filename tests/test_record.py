@@ -88,6 +88,11 @@ def test_a_record_refuses_what_a_named_tuple_refuses() -> None:
 
             def _make(self) -> None: ...
 
+    with pytest.raises(TypeError, match="inherits from Record alone"):
+
+        class Mixed(Record, dict):  # type: ignore[misc]
+            a: int
+
     assert typing._prohibited == record._PROHIBITED  # type: ignore[attr-defined]
     assert typing._special == record._SPECIAL  # type: ignore[attr-defined]
 
