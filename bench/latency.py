@@ -251,8 +251,13 @@ def _measure(graphs: list[archdsl.Graph]) -> tuple[list[dict[str, Any]], str]:
 def _share_and_rho(
     predicted: Sequence[float], actual: Sequence[float], macs: Sequence[float]
 ) -> tuple[float, float, float]:
-    within = sum(abs(p / a - 1) <= 0.1 for p, a in zip(predicted, actual, strict=True))
-    return within / len(actual), spearman(predicted, actual), spearman(macs, actual)
+    return _within(predicted, actual), spearman(predicted, actual), spearman(macs, actual)
+
+
+def _within(figures: Sequence[float], against: Sequence[float]) -> float:
+    """Share of ``figures`` within ±10% of ``against``, pair by pair (the issue's measure)."""
+    pairs = list(zip(figures, against, strict=True))
+    return sum(abs(figure / other - 1) <= 0.1 for figure, other in pairs) / len(pairs)
 
 
 def _pick(indices: list[int], *columns: Sequence[float]) -> list[list[float]]:
@@ -363,8 +368,7 @@ def _calibration_agreement(
     first = [predict(graph, table, clock="cpu") for _, graph in nets]
     second = [predict(graph, again, clock="cpu") for _, graph in nets]
     actual = [m["cpu"].min for m in measured]
-    agree = sum(abs(b / a - 1) <= 0.1 for a, b in zip(first, second, strict=True)) / len(nets)
-    within = _share_and_rho(second, actual, actual)[0]
+    agree, within = _within(second, first), _within(second, actual)
     return Note(
         TITLE,
         f"CPU time: the calibration against itself (each network predicted from a second table,"
@@ -376,10 +380,10 @@ def _calibration_agreement(
 
 def _agreement(halves: list[tuple[Any, Any]], statistic: str) -> float:
     """Share of networks whose two halves' ``statistic`` agree within ±10%."""
-    agree = sum(
-        abs(getattr(odd, statistic) / getattr(even, statistic) - 1) <= 0.1 for even, odd in halves
+    return _within(
+        [getattr(odd, statistic) for _, odd in halves],
+        [getattr(even, statistic) for even, _ in halves],
     )
-    return agree / len(halves)
 
 
 def _save_points(points: list[dict[str, Any]], path: Path) -> None:
