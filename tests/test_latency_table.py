@@ -353,6 +353,36 @@ def test_calibrate_takes_options_between_its_specs(argv: list[str]):
     )
 
 
+def test_calibrate_fits_once_unless_told():
+    from archdsl.cli import make_parser, parse
+    from archdsl.commands.latency import should_fit
+    from archdsl.latency.table import Table
+
+    def fit_for(*flags: str, table: Table) -> bool:
+        args = parse(make_parser("latency"), ["latency", "calibrate", "x", *flags], "latency")
+        return should_fit(args.fit, table, args.batch)
+
+    bare = Table(Identity.here(), {}, None, {})
+    fitted = {"terms": {t: 1.0 for t in TERMS}, "fit": {"networks": 24}}
+    corrected = Table(Identity.here(), {}, None, {"cpu@1": fitted, "wall@1": fitted})
+    assert fit_for(table=bare) and not fit_for(table=corrected)
+    assert fit_for("--fit", table=corrected) and not fit_for("--no-fit", table=bare)
+    assert fit_for("--batch", "4", table=corrected)  # a correction is per batch size
+
+
+def test_fit_and_no_fit_are_refused_together_and_outside_calibrate(cache: Path):
+    both = run_cli("latency", "calibrate", "mnasnet_a1", "--fit", "--no-fit")
+    assert both.returncode == 2
+    assert both.stderr.splitlines()[-1] == (
+        "archdsl latency: error: argument --no-fit: not allowed with argument --fit"
+    )
+    measure = run_cli("latency", "mnasnet_a1", "--no-fit")
+    assert measure.returncode == 1 and measure.stdout == ""
+    assert measure.stderr.splitlines() == [
+        "archdsl: error: --no-fit applies to 'archdsl latency calibrate' only"
+    ]
+
+
 def test_calibrate_with_options_first_reaches_the_spec(cache: Path, tmp_path: Path):
     missing = tmp_path / "missing.yaml"
     result = run_cli("latency", "calibrate", "--fit", str(missing))
@@ -365,7 +395,7 @@ def test_calibrate_with_options_first_reaches_the_spec(cache: Path, tmp_path: Pa
     assert unknown.stderr.splitlines()[-1] == "archdsl: error: unrecognized arguments: --frob"
 
 
-@pytest.mark.parametrize("old", [1, 2, 3])
+@pytest.mark.parametrize("old", [1, 2, 3, 5])
 def test_an_older_table_is_refused_in_one_line(cache: Path, old: int):
     path = default_path(Identity.here())
     fill(archdsl.load("mobilenet_v3_small"), Identity.here(), path)
@@ -375,8 +405,8 @@ def test_an_older_table_is_refused_in_one_line(cache: Path, old: int):
         data.pop("corrections")
     data["version"] = old
     path.write_text(json.dumps({**data, "sha256": "0" * 64}, indent=0, sort_keys=True))
-    assert VERSION == 5
-    with pytest.raises(TableError, match=f"format version {old}, this archdsl reads 5; delete it"):
+    assert VERSION == 6
+    with pytest.raises(TableError, match=f"format version {old}, this archdsl reads 6; delete it"):
         load(Identity.here())
     result = run_cli("summary", "mobilenet_v3_small", "--latency")
     assert result.returncode == 1
@@ -416,7 +446,7 @@ def test_a_version_4_table_is_refused_naming_the_file_and_the_rebuild(cache: Pat
     result = run_cli("summary", "mobilenet_v3_small", "--latency")
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.splitlines() == [
-        f"archdsl: error: refusing latency table {path}: format version 4, this archdsl reads 5;"
+        f"archdsl: error: refusing latency table {path}: format version 4, this archdsl reads 6;"
         " delete it and run 'archdsl latency calibrate' again to rebuild it"
     ]
 
@@ -427,7 +457,7 @@ def test_the_checksum_covers_the_text_after_it(tmp_path: Path):
     path = tmp_path / "t.json"
     fill(archdsl.load("mobilenet_v3_small"), here, path)
     text = path.read_text()
-    assert re.match(r'\{"crc32": "[0-9a-f]{8}",\n', text) and json.loads(text)["version"] == 5
+    assert re.match(r'\{"crc32": "[0-9a-f]{8}",\n', text) and json.loads(text)["version"] == 6
     edited = re.sub(r"\[(\d)", lambda m: f"[{int(m[1]) + 1}", text, count=1)
     assert edited != text
     path.write_text(edited)

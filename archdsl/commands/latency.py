@@ -25,11 +25,13 @@ predicts from without TensorFlow: every distinct layer configuration of the spec
 input shape, kernel, stride, channels, groups, and the BatchNorm and activation fused into
 it) is timed once as a one-layer TFLite model. The table is kept per machine, runtime and
 thread count in $XDG_CACHE_HOME/archdsl/latency (default ~/.cache/archdsl/latency).
---fit also fits a correction for what one-layer timings miss (weights hot in the cache):
-reference networks (built-ins at width 0.5 and 1.0, MnasNet-space candidates, inputs 160
-and 192) are calibrated and measured whole, and per-kind scales, a per-layer term and an
-intercept are fitted to them (a few minutes). Use it on a machine nothing else runs on: a
-fit taken under other load carries that load into every prediction.
+The first calibration of a table (for a batch size) also fits a correction for what
+one-layer timings miss (weights hot in the cache): reference networks (built-ins at width
+0.5 and 1.0, MnasNet-space candidates, inputs 160 and 192) are calibrated and measured
+whole, and per-kind scales, a per-layer term and an intercept are fitted to them (about
+4 minutes on 2 cores, once). --fit fits it again; --no-fit leaves the table without one
+(predictions are then the plain sum of the layers). Calibrate on a machine nothing else
+runs on: load during the calibration carries into every prediction.
 
 Timing on a busy machine: with one thread (the default) the interpreter runs on the
 calling thread, so its CPU time is reported beside the wall-clock time; when the two
@@ -42,6 +44,7 @@ EXAMPLES = """examples:
   archdsl latency shufflenet_v2 --runtime keras
   archdsl latency calibrate mnasnet_a1 mobilenet_v2
   archdsl latency calibrate mobilenet_v3_small --set width=0.75 --threads 2
+  archdsl latency calibrate my_net.yaml --no-fit
 """
 
 
@@ -87,11 +90,21 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="and time at least this long (default 2 s), after a 0.5 s warm-up",
     )
     parser.add_argument("--format", choices=("table", "json"), default="table")
-    parser.add_argument(
+    fitting = parser.add_mutually_exclusive_group()
+    fitting.add_argument(
         "--fit",
-        action="store_true",
-        help="calibrate: also fit the table's correction on reference networks measured whole"
-        " (a few minutes; on a machine nothing else runs on)",
+        dest="fit",
+        action="store_const",
+        const=True,
+        help="calibrate: fit the table's correction again, on reference networks measured"
+        " whole (by default it is fitted once, when the table has none)",
+    )
+    fitting.add_argument(
+        "--no-fit",
+        dest="fit",
+        action="store_const",
+        const=False,
+        help="calibrate: do not fit a correction (predictions are the plain sum of the layers)",
     )
     parser.add_argument(
         "--table",
@@ -104,8 +117,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     specs = list(args.spec)
-    if args.fit and specs[0] != "calibrate":
-        raise SpecError(None, "--fit applies to 'archdsl latency calibrate' only")
+    if args.fit is not None and specs[0] != "calibrate":
+        flag = "--fit" if args.fit else "--no-fit"
+        raise SpecError(None, f"{flag} applies to 'archdsl latency calibrate' only")
     if specs[0] == "calibrate":
         if len(specs) == 1:
             raise SpecError(None, "latency calibrate needs at least one SPEC")
@@ -150,7 +164,7 @@ def _calibrate(args: argparse.Namespace, specs: list[str]) -> int:
         table.path,
         args.batch,
         progress=lambda done, total: progress.update(done, total=total),
-        fit=args.fit,
+        fit=should_fit(args.fit, table, args.batch),
     )
     progress.close()
     print(
@@ -168,6 +182,13 @@ def _calibrate(args: argparse.Namespace, specs: list[str]) -> int:
             f" predicted within ±10% (CPU time), median error {fit['median_abs_error']:.1%}"
         )
     return 0
+
+
+def should_fit(asked: bool | None, table: Any, batch: int) -> bool:
+    """--fit or --no-fit as asked; by default, when the table has no correction for ``batch``."""
+    if asked is not None:
+        return asked
+    return table.correction(batch, "cpu") is None
 
 
 def _with_tensorflow(step: Any) -> Any:

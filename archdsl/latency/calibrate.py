@@ -6,12 +6,19 @@ unit in turn, so a burst of load from elsewhere spreads over all of them instead
 spoiling one. Each finished chunk is merged into the table at once, so an interrupted
 calibration keeps what it measured.
 
-With ``fit`` (``archdsl latency calibrate --fit``), the table also gets a correction: the
-reference networks (``archdsl.latency.references``) are calibrated like any network, then
-measured whole, and the correction (``archdsl.latency.correction``) is fitted to them for
-each clock. It is not the default: on the shared machine the benchmarks ran on, the load
-changed between the fit and later measurements, and the fitted terms made predictions worse
-than the plain sum (docs/latency.md).
+With ``fit`` (what ``archdsl latency calibrate`` does when the table has no correction yet),
+the table also gets a correction: the reference networks (``archdsl.latency.references``)
+are calibrated like any network, then measured whole, and the correction
+(``archdsl.latency.correction``) is fitted to them for each clock.
+
+Both timings are spread over time, because the fastest run is what the table keeps and
+a short window may not hold one: on the 2-core virtual machine the benchmarks run on, with
+nothing else running, the fastest CPU time of MnasNet-A1 1.0/192 in windows of 50 ms ranged
+from 5.06 to 9.68 ms over 24 windows in 7 s. Three rounds per unit gave tables that agreed
+with another calibration minutes later for 38-54% of networks (within ±10%), nine rounds for
+79-100%; a whole network's fastest run of 5 rounds of 50 ms was 1.06 to 1.80 times its fastest
+of 16 rounds of 0.15 s, which is why a correction fitted on the short one made predictions
+worse (docs/latency.md).
 """
 
 from __future__ import annotations
@@ -40,8 +47,9 @@ from archdsl.latency.timing import Samples, time_calls, warm_up
 from archdsl.latency.units import Unit, distinct, units
 
 CHUNK = 32  # units timed together (interpreters alive at once)
-WHOLE_GROUP = 8  # reference networks timed together
-WHOLE_ROUNDS = 5
+# reference networks, all alive at once: rounds over all of them, each at least this many
+# runs and seconds (as benchmark 8 measures its networks)
+WHOLE_ROUNDS, WHOLE_RUNS, WHOLE_SECONDS = 16, 5, 0.15
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,7 @@ class Settings:
     """How long each unit is timed: ``rounds`` rounds, each at least ``min_runs`` calls
     and ``min_seconds``."""
 
-    rounds: int = 3
+    rounds: int = 9
     min_runs: int = 5
     min_seconds: float = 0.01
 
@@ -94,7 +102,7 @@ def calibrate(
     if fit:
         fitting = list(references) if references is not None else _reference_graphs()
     todo = missing_units([*graphs, *fitting], table, batch)
-    total = len(todo) + len(fitting)
+    total = len(todo) + (len(fitting) + WHOLE_ROUNDS if fitting else 0)
     jobs: list[tuple[str, Callable[[], Any]]] = []
     if overhead_key(batch) not in table.entries:
         jobs.append((overhead_key(batch), _overhead_model(identity.threads, batch)))
@@ -164,24 +172,25 @@ def measure_whole(
     total: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Samples]:
-    """Each network timed whole in the interpreter, ``WHOLE_GROUP`` at a time in
-    interleaved rounds (as the units are)."""
+    """Each network timed whole in the interpreter: all of them built, then timed in
+    ``WHOLE_ROUNDS`` interleaved rounds (as the units are), so each one's runs spread over
+    the whole measurement. ``progress`` counts each network built and each round."""
     from archdsl.latency.measure import prepare
 
-    results: list[Samples] = []
-    for begin in range(0, len(graphs), WHOLE_GROUP):
-        group = graphs[begin : begin + WHOLE_GROUP]
-        runs = [prepare(graph, "tflite", threads, batch) for graph in group]
-        samples = [Samples() for _ in runs]
-        for run in runs:
-            warm_up(run, runs=3, seconds=0.05)
-        for _ in range(WHOLE_ROUNDS):
-            for run, sample in zip(runs, samples, strict=True):
-                time_calls(run, sample, min_runs=5, min_seconds=0.05)
-        results += samples
+    runs = []
+    for graph in graphs:
+        runs.append(prepare(graph, "tflite", threads, batch))
         if progress:
-            progress(done + len(results), total)
-    return results
+            progress(done + len(runs), total)
+    samples = [Samples() for _ in runs]
+    for run in runs:
+        warm_up(run, runs=3, seconds=0.05)
+    for round_ in range(WHOLE_ROUNDS):
+        for run, sample in zip(runs, samples, strict=True):
+            time_calls(run, sample, min_runs=WHOLE_RUNS, min_seconds=WHOLE_SECONDS)
+        if progress:
+            progress(done + len(runs) + round_ + 1, total)
+    return samples
 
 
 def _by_model(todo: list[Unit]) -> list[list[Unit]]:

@@ -34,7 +34,9 @@ from archdsl.latency.correction import Correction
 from archdsl.latency.machine import fingerprint, machine, machine_text, tflite_runtime
 
 FORMAT = "archdsl-latency-table"
-VERSION = 5  # 5: an entry is [fastest CPU time, fastest wall-clock time], a CRC-32; 4: entries
+VERSION = 6  # 6: entries timed in 9 rounds, corrections fitted on references timed in 16 (the
+# same format as 5, whose entries were too noisy to keep: docs/latency.md); 5: an entry is
+# [fastest CPU time, fastest wall-clock time], a CRC-32; 4: entries
 # predict from the fastest run; 3: the checksum covers the file's own text; 2: the corrections
 # The checksum leads the file, over the body's exact text that follows it, so reading a
 # table checks its bytes instead of encoding all its entries again.
