@@ -45,8 +45,10 @@ plus {RANDOM_SPECS} random networks from the test strategies (`tests/strategies.
 sampler, at widths 0.35 to 1.4 and inputs 128 to 224; the strategies' other specs, 16-32
 pixel networks that run in about a microsecond, are not what anyone predicts latency for),
 is calibrated into a new table (`archdsl.latency.calibrate`, as `archdsl latency calibrate`
-does) and then measured whole (`archdsl.latency.measure.prepare`, as `archdsl latency`
-does, without `--fit`): LiteRT interpreter, XNNPACK, 1 thread, batch 1, float32. All networks' interpreters are
+does: the built-ins first, into the empty table, which also fits the table's correction on
+the reference networks of `archdsl.latency.references`, none of them among the networks
+below) and then measured whole (`archdsl.latency.measure.prepare`, as `archdsl latency`
+does): LiteRT interpreter, XNNPACK, 1 thread, batch 1, float32. All networks' interpreters are
 alive at once and timed in {ROUNDS} rounds over all of them (at least {ROUND_RUNS} runs and
 {ROUND_SECONDS} s each per round), so each network's runs spread over the whole measurement; how
 far the measurement agrees with itself (the odd rounds' fastest run against the even rounds',
@@ -57,14 +59,16 @@ one thread the interpreter runs on the caller's thread), and by its fastest run:
 processes inflate even CPU time (shared caches and memory, a virtual machine's host) in busy
 phases of seconds, and the fastest of many runs spread over minutes is the one that had the
 machine to itself (`archdsl.latency.timing`); the wall-clock and median figures are given too. The predicted
-figure is `archdsl.latency.predict` (what `summary --latency` prints). Share within ±10%: networks whose
+figure is `archdsl.latency.predict` (what `summary --latency` prints: the corrected sum);
+the plain sum of the table's layers, without the correction, is given too. Share within ±10%: networks whose
 |predicted / measured - 1| <= 0.1 (goal: at least 95%; nn-Meter reports 99.0% on a mobile CPU).
 Rank correlation: Spearman's rho of predicted latency and of MACs with measured latency, over
 all networks (goal: predictor at least 0.95 and above MACs), also given per subset (built-ins,
 random networks). After the networks are timed, all of their layers are calibrated again
-into a second empty table, and the bench gives how far the two tables' predictions agree
-(the calibration against itself, CPU time) and how the second table scores. The calibration time is that of the eight built-ins at their default
-settings into a new, empty table, the first step of this run. The summary cost is `archdsl summary mnasnet_a1 --latency` against
+into a second empty table (with the first table's correction), and the bench gives how far
+the two tables' predictions agree (the calibration against itself, CPU time) and how the
+second table scores. The calibration time is that of the eight built-ins at their default
+settings into a new, empty table, the first step of this run, with the correction's fit. The summary cost is `archdsl summary mnasnet_a1 --latency` against
 `archdsl summary mnasnet_a1`, as whole processes in alternating rounds (goal: at most 1.5x)."""
 
 
@@ -154,7 +158,14 @@ def run(config: Config) -> list[Row]:
     nets = networks(quick)
     with tempfile.TemporaryDirectory() as empty:
         path = Path(empty) / "table.json"
-        first = calibrate(built_ins, identity, path, progress=_progress("built-ins"))
+        first = calibrate(
+            built_ins,
+            identity,
+            path,
+            progress=_progress("built-ins"),
+            references=_quick_references() if quick else None,
+            fit=True,
+        )
         rest = calibrate([g for _, g in nets], identity, path, progress=_progress("all networks"))
         measured, conditions = _measure([g for _, g in nets])
         again = calibrate(
@@ -163,15 +174,28 @@ def run(config: Config) -> list[Row]:
             Path(empty) / "again.json",
             progress=_progress("all networks, a second empty table"),
         )
+    again.table.corrections = rest.table.corrections  # the same correction, other entries
     points = REPO / "out" / "latency_points.json" if quick else POINTS
     rows = _accuracy(nets, rest.table, measured, points)
+    rows.append(_plain_sum(nets, rest.table, measured))
     rows.append(_calibration_agreement(nets, rest.table, again.table, measured))
     rows.append(Note(TITLE, conditions))
+    if first.fitted is not None:
+        fit = first.fitted.fit
+        rows.append(
+            Note(
+                TITLE,
+                f"the correction (CPU time), fitted on {fit['networks']} reference networks in"
+                f" {first.fit_seconds:.0f} s: {fit['within_10_percent']:.1%} of them within"
+                f" ±10% in sample; terms "
+                + ", ".join(f"{name} {value:.4g}" for name, value in first.fitted.terms.items()),
+            )
+        )
     rows.append(
         Measurement(
             TITLE,
             f"calibrating the 8 built-ins from an empty table ({first.measured} layer"
-            " configurations)",
+            " configurations), with the correction's fit",
             Sample.of([first.seconds], "s"),
         )
     )
@@ -187,6 +211,14 @@ def run(config: Config) -> list[Row]:
     write(table)
     rows.append(_summary_cost(config))
     return rows
+
+
+def _quick_references() -> list[archdsl.Graph]:
+    """The fewest reference networks a correction fits on (a smoke run's)."""
+    from archdsl.latency.correction import MIN_NETWORKS
+    from archdsl.latency.references import reference_networks
+
+    return [graph for _, graph in reference_networks()[::2][:MIN_NETWORKS]]
 
 
 def _progress(what: str) -> Callable[[int, int], None]:
@@ -356,6 +388,26 @@ def _accuracy(
             points[index][f"{clock}_measured_q3_ms"] = stats.q3
     _save_points(points, path)
     return rows
+
+
+def _plain_sum(
+    nets: list[tuple[str, archdsl.Graph]], table: Any, measured: list[dict[str, Any]]
+) -> Note:
+    """The table's layers added up without its correction (``archdsl latency calibrate
+    --no-fit``), against the same measurement."""
+    from archdsl.latency import predict
+    from archdsl.latency.table import Table
+
+    plain = Table(table.identity, table.entries, None, {})
+    predicted = [predict(graph, plain, clock="cpu") for _, graph in nets]
+    actual = [m["cpu"].min for m in measured]
+    ratio = statistics.median(p / a for p, a in zip(predicted, actual, strict=True))
+    return Note(
+        TITLE,
+        f"CPU time, the plain sum of the table's layers (without the correction):"
+        f" {_within(predicted, actual):.1%} within ±10%; Spearman rho"
+        f" {spearman(predicted, actual):.3f}; median predicted / measured {ratio:.3f}",
+    )
 
 
 def _calibration_agreement(
