@@ -79,7 +79,7 @@ def test_reachable_segments_hold_exactly_the_candidates_layer_configurations(sea
 
 def fake_table(path: Path, space, corrections: dict | None = None) -> Table:
     """A table with a made-up time for every layer configuration of ``space`` (and
-    ``corrections``, as ``latency calibrate --fit`` stores them)."""
+    ``corrections``, as ``latency calibrate`` stores them)."""
     keys = {key for s in StageFigures(space).reachable() for key in distinct(units(s.graph))}
     entries = {key: entry(0.02 * (len(key) % 13 + 1), 0.01 * (len(key) % 17 + 1)) for key in keys}
     entries[overhead_key(1)] = entry(0.004, 0.005)
@@ -157,18 +157,30 @@ def test_reward_on_predicted_latency_or_on_macs_when_the_table_lacks_layers(tmp_
 
 @pytest.mark.slow
 def test_calibrate_measures_what_the_table_lacks_then_searches(tmp_path, searched):
-    """The small space's 43 layer configurations, each a one-layer TFLite model (about 25 s
-    with TensorFlow's import on a shared 2-core machine)."""
+    """The small space's layer configurations, each a one-layer TFLite model, then the
+    table's correction, fitted on the reference networks measured whole (about 4 minutes
+    on a 2-core machine)."""
     table = tmp_path / "table.json"
     args = ["search", searched.doc.file, "--trials", "3", "--objective", "latency,params"]
     result = run_cli(
-        *args, "--calibrate", "--latency-table", str(table), "-o", str(tmp_path / "run")
+        *args,
+        "--calibrate",
+        "--latency-table",
+        str(table),
+        "-o",
+        str(tmp_path / "run"),
+        timeout=900,
     )
     assert result.returncode == 0, result.stderr
     wanted = StageFigures(searched).reachable()
     keys = {key for s in wanted for key in distinct(units(s.graph))}
-    assert f"calibrating {len(keys)} layer configurations" in result.stderr
-    entries = json.loads(table.read_text())["entries"]
+    assert (
+        f"calibrating {len(keys)} layer configurations (TensorFlow), then fitting the table's"
+        " correction on reference networks (once)"
+    ) in result.stderr
+    data = json.loads(table.read_text())
+    assert set(data["corrections"]) == {"cpu@1", "wall@1"}
+    entries = data["entries"]
     assert keys <= set(entries) and overhead_key(1) in entries
     rows = [json.loads(line) for line in (tmp_path / "run" / "trials.jsonl").open()]
     assert len(rows) == 3 and all(row["latency"] > 0 for row in rows)

@@ -76,12 +76,15 @@ def _calibrate(latency: SpaceLatency, count: int, args: argparse.Namespace) -> N
         raise SpecError(None, f"--calibrate: {error}") from None
     from archdsl.latency.calibrate import calibrate
 
-    print(f"calibrating {count:,} layer configurations (TensorFlow)", file=sys.stderr)
+    fit = latency.table.correction(1, "cpu") is None  # as `archdsl latency calibrate` does
+    then = ", then fitting the table's correction on reference networks (once)" if fit else ""
+    print(f"calibrating {count:,} layer configurations (TensorFlow){then}", file=sys.stderr)
     progress = Progress(count, "calibrate", args.progress)
     calibrate(
         latency.graphs(),
         Identity.here(1),
         Path(args.latency_table) if args.latency_table else None,
-        progress=lambda done, _total: progress.update(done),
+        progress=lambda done, total: progress.update(done, total=total),
+        fit=fit,
     )
     progress.close()
