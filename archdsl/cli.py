@@ -30,7 +30,7 @@ COMMANDS = {
     "sample": "sample",
     "search": "search",
 }
-# Commands whose SPEC... list may have options between its items ('latency calibrate --fit
+# Commands whose SPEC... list may have options between its items ('latency calibrate --no-fit
 # mnasnet_a1'): argparse's nargs='+' stops at the first option, so they parse intermixed.
 INTERMIXED = ("latency",)
 

@@ -1,6 +1,6 @@
 """archdsl latency and latency calibrate, end to end in the TFLite interpreter (slow: TensorFlow).
 
-About 3 minutes of CPU on 2 cores: a correction fitted (as `latency calibrate --fit` does) on
+About 3 minutes of CPU on 2 cores: a correction fitted (as `latency calibrate` does) on
 ten variants of a small network instead of the default reference networks, which take minutes
 more; one calibration of the small network, with every unit kind the built-ins use (conv, depthwise, SE, residual add,
 ShuffleNet split/concat/shuffle, pooling, dense), and one measurement of it.

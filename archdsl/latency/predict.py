@@ -5,10 +5,10 @@ holding only that unit; such an invoke also pays the interpreter's fixed cost pe
 the runtime, walking the execution plan, returning), which a whole network pays once, not
 once per layer. So a unit costs its entry minus the overhead entry (the time of an almost
 empty model, never below 0), and the network costs the sum of its units plus the overhead
-once. A table calibrated with ``--fit`` holds a correction (``archdsl.latency.correction``)
+once. A table's first calibration also fits a correction (``archdsl.latency.correction``)
 for what timing a unit alone still misses: then each unit costs its kind's scale times its
 own time plus a per-unit term, and the network adds the fitted intercept instead of the
-overhead. Fusion is accounted for by the units themselves: a conv's BatchNorm and
+overhead (a table calibrated with ``--no-fit`` has none). Fusion is accounted for by the units themselves: a conv's BatchNorm and
 activation are measured inside it, as the converter fuses them.
 """
 
