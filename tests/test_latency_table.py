@@ -356,12 +356,12 @@ def test_calibrate_takes_options_between_its_specs(argv: list[str]):
 
 def test_calibrate_fits_once_unless_told():
     from archdsl.cli import make_parser, parse
-    from archdsl.commands.latency import should_fit
+    from archdsl.latency.calibrate import wants_fit
     from archdsl.latency.table import Table
 
     def fit_for(*flags: str, table: Table) -> bool:
         args = parse(make_parser("latency"), ["latency", "calibrate", "x", *flags], "latency")
-        return should_fit(args.fit, table, args.batch)
+        return wants_fit(table, args.batch, args.fit)
 
     bare = Table(Identity.here(), {}, None, {})
     fitted = {"terms": {t: 1.0 for t in TERMS}, "fit": {"networks": 24}}

@@ -154,7 +154,7 @@ def _calibrate(args: argparse.Namespace, specs: list[str]) -> int:
     from archdsl.latency.measure import import_tensorflow
 
     _with_tensorflow(lambda: import_tensorflow(args.threads))
-    from archdsl.latency.calibrate import calibrate
+    from archdsl.latency.calibrate import calibrate, wants_fit
     from archdsl.report.progress import Progress
 
     progress = Progress(1, "calibrating")
@@ -164,7 +164,7 @@ def _calibrate(args: argparse.Namespace, specs: list[str]) -> int:
         table.path,
         args.batch,
         progress=lambda done, total: progress.update(done, total=total),
-        fit=should_fit(args.fit, table, args.batch),
+        fit=wants_fit(table, args.batch, args.fit),
     )
     progress.close()
     print(
@@ -182,13 +182,6 @@ def _calibrate(args: argparse.Namespace, specs: list[str]) -> int:
             f" predicted within ±10% (CPU time), median error {fit['median_abs_error']:.1%}"
         )
     return 0
-
-
-def should_fit(asked: bool | None, table: Any, batch: int) -> bool:
-    """--fit or --no-fit as asked; by default, when the table has no correction for ``batch``."""
-    if asked is not None:
-        return asked
-    return table.correction(batch, "cpu") is None
 
 
 def _with_tensorflow(step: Any) -> Any:

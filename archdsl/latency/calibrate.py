@@ -48,7 +48,7 @@ from archdsl.latency.units import Unit, distinct, units
 
 CHUNK = 32  # units timed together (interpreters alive at once)
 # reference networks, all alive at once: rounds over all of them, each at least this many
-# runs and seconds (as benchmark 8 measures its networks)
+# runs and seconds (benchmark 8 measures its networks with the same figures)
 WHOLE_ROUNDS, WHOLE_RUNS, WHOLE_SECONDS = 16, 5, 0.15
 
 
@@ -70,6 +70,12 @@ class Calibration:
     table: Table
     fitted: Correction | None = None  # the CPU-time correction, when this run fitted one
     fit_seconds: float = 0.0
+
+
+def wants_fit(table: Table, batch: int, asked: bool | None = None) -> bool:
+    """Whether a calibration fits the correction: as ``asked`` (``--fit``, ``--no-fit``), by
+    default when the table has none for ``batch`` yet (its first calibration)."""
+    return asked if asked is not None else table.correction(batch, "cpu") is None
 
 
 def missing_units(graphs: Iterable[Graph], table: Table, batch: int) -> list[Unit]:

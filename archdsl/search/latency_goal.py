@@ -74,9 +74,9 @@ def _calibrate(latency: SpaceLatency, count: int, args: argparse.Namespace) -> N
         import_tensorflow(1)  # quietly, one thread as the table's
     except TensorFlowUnavailable as error:
         raise SpecError(None, f"--calibrate: {error}") from None
-    from archdsl.latency.calibrate import calibrate
+    from archdsl.latency.calibrate import calibrate, wants_fit
 
-    fit = latency.table.correction(1, "cpu") is None  # as `archdsl latency calibrate` does
+    fit = wants_fit(latency.table, 1)
     then = ", then fitting the table's correction on reference networks (once)" if fit else ""
     print(f"calibrating {count:,} layer configurations (TensorFlow){then}", file=sys.stderr)
     progress = Progress(count, "calibrate", args.progress)
