@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import archdsl
+from archdsl.latency.calibrate import WHOLE_ROUNDS, WHOLE_RUNS, WHOLE_SECONDS
 from bench.config import Config
 from bench.results import Figure, Goal, Measurement, Note, Row
 from bench.stats import Sample, paired_ratios
@@ -36,8 +37,10 @@ SPECS = (
 SHUFFLE_WIDTHS = (0.5, 1.0, 1.5, 2.0)  # ShuffleNetV2's channels exist for these widths only
 BUILT_INS = (*SPECS, "shufflenet_v2")
 RANDOM_SPECS = 40
-ROUNDS = 16  # rounds over all networks: each network's runs spread over the whole measurement
-ROUND_RUNS, ROUND_SECONDS = 5, 0.15  # per network and round: at least this many runs and seconds
+# rounds over all networks (each network's runs spread over the whole measurement), and per
+# network and round at least this many runs and seconds: as calibrate times the reference
+# networks its correction is fitted on
+ROUNDS, ROUND_RUNS, ROUND_SECONDS = WHOLE_ROUNDS, WHOLE_RUNS, WHOLE_SECONDS
 METHOD = f"""Every built-in network at widths {", ".join(map(str, WIDTHS))} (ShuffleNetV2 at
 {", ".join(map(str, SHUFFLE_WIDTHS))}, the widths it defines) and inputs {", ".join(map(str, INPUTS))},
 plus {RANDOM_SPECS} random networks from the test strategies (`tests/strategies.py`
