@@ -14,6 +14,7 @@ from typing import Any
 
 import archdsl
 from archdsl.latency.calibrate import WHOLE_ROUNDS, WHOLE_RUNS, WHOLE_SECONDS
+from archdsl.latency.timing import Samples, time_calls, warm_up
 from bench.config import Config
 from bench.results import Figure, Goal, Measurement, Note, Row
 from bench.stats import Sample, paired_ratios
@@ -55,8 +56,14 @@ does): LiteRT interpreter, XNNPACK, 1 thread, batch 1, float32. All networks' in
 alive at once and timed in {ROUNDS} rounds over all of them (at least {ROUND_RUNS} runs and
 {ROUND_SECONDS} s each per round), so each network's runs spread over the whole measurement; how
 far the measurement agrees with itself (the odd rounds' fastest run against the even rounds',
-and the same for the 10th percentiles) is given too: no prediction can agree with a
-measurement more often than it agrees with itself. The machine is shared with other jobs, so
+and the same for the 10th percentiles; and the first half of the rounds against the second,
+minutes apart) is given too: no prediction can agree with a measurement more often than it
+agrees with itself. So is how the machine's speed moved from round to round (the median over
+the networks of each round's fastest run against the network's fastest of all rounds): the
+table is timed minutes before the networks, so a slow stretch of the machine in either
+moves every prediction against its measurement. The points file (`docs/bench/latency_points.json`)
+keeps, per network, the correction's regressors and each round's fastest run, so a correction
+can be refitted offline on any run. The machine is shared with other jobs, so
 both the table and the networks are timed by the CPU time of the interpreter's thread (with
 one thread the interpreter runs on the caller's thread), and by its fastest run: other
 processes inflate even CPU time (shared caches and memory, a virtual machine's host) in busy
@@ -244,20 +251,20 @@ def _cpu_ticks() -> tuple[int, int] | None:
 def _measure(graphs: list[archdsl.Graph]) -> tuple[list[dict[str, Any]], str]:
     """Each network's statistics, and a line on the load and steal while it was timed."""
     from archdsl.latency.measure import prepare
-    from archdsl.latency.timing import Samples, time_calls, warm_up
 
     runs = []
     for graph in graphs:
         runs.append(prepare(graph, "tflite", 1, 1))
         print(f"    built {len(runs)}/{len(graphs)} networks", file=sys.stderr, flush=True)
-    # each network's runs in the even and in the odd rounds: two measurements of it
-    halves = [(Samples(), Samples()) for _ in graphs]
+    # each network's runs round by round: split by parity, or into the earlier and the later
+    # rounds, they give two measurements of it
+    rounds = [[Samples() for _ in range(ROUNDS)] for _ in graphs]
     for call in runs:
         warm_up(call, runs=3, seconds=0.05)
     ticks, loads, start = _cpu_ticks(), [], time.perf_counter()
     for round_ in range(ROUNDS):
-        for call, half in zip(runs, halves, strict=True):
-            time_calls(call, half[round_ % 2], min_runs=ROUND_RUNS, min_seconds=ROUND_SECONDS)
+        for call, by_round in zip(runs, rounds, strict=True):
+            time_calls(call, by_round[round_], min_runs=ROUND_RUNS, min_seconds=ROUND_SECONDS)
         loads.append(os.getloadavg()[0])
         print(
             f"    measured round {round_ + 1}/{ROUNDS} (load {loads[-1]:.2f})",
@@ -273,14 +280,26 @@ def _measure(graphs: list[archdsl.Graph]) -> tuple[list[dict[str, Any]], str]:
         steal = (after[0] - ticks[0]) / max(1, after[1] - ticks[1])
         conditions += f"; CPU time stolen by the virtual machine's host: {steal:.2%}"
     results = []
-    for even, odd in halves:
-        both = Samples(even.wall + odd.wall, even.cpu + odd.cpu)
-        result = {clock: both.stats(clock) for clock in ("cpu", "wall")}
-        result.update(
-            {f"{clock}_halves": (even.stats(clock), odd.stats(clock)) for clock in ("cpu", "wall")}
-        )
+    for by_round in rounds:
+        result: dict[str, Any] = {"rounds": by_round}
+        for clock in ("cpu", "wall"):
+            result[clock] = _merged(by_round).stats(clock)
+            result[f"{clock}_halves"] = (
+                _merged(by_round[0::2]).stats(clock),
+                _merged(by_round[1::2]).stats(clock),
+            )
+            result[f"{clock}_early_late"] = (
+                _merged(by_round[: ROUNDS // 2]).stats(clock),
+                _merged(by_round[ROUNDS // 2 :]).stats(clock),
+            )
         results.append(result)
     return results, conditions
+
+
+def _merged(parts: Sequence[Samples]) -> Samples:
+    return Samples(
+        [ms for part in parts for ms in part.wall], [ms for part in parts for ms in part.cpu]
+    )
 
 
 def _share_and_rho(
@@ -371,6 +390,18 @@ def _accuracy(
                 " median)",
             )
         )
+        early_late = [m[f"{clock}_early_late"] for m in measured]
+        rows.append(
+            Note(
+                TITLE,
+                f"{name}: the measurement against itself minutes apart (each network's fastest"
+                f" run in the first {ROUNDS // 2} rounds against the last {ROUNDS // 2}"
+                f" rounds'): {_within([b.min for _, b in early_late], [a.min for a, _ in early_late]):.1%}"
+                f" within ±10%",
+            )
+        )
+        if clock == "cpu":
+            rows.append(_machine_speed(measured))
         medians = [m[clock].median for m in measured]
         share_median = _share_and_rho(predicted, medians, macs)[0]
         rows.append(
@@ -379,9 +410,9 @@ def _accuracy(
                 f"{name}: against the measured medians instead, {share_median:.1%} within ±10%",
             )
         )
-        for index, (label, _) in enumerate(nets):
+        for index, (label, graph) in enumerate(nets):
             if clock == "cpu":
-                points.append({"network": label, "macs": macs[index]})
+                points.append(_point(label, graph, macs[index], table, measured[index]))
             stats = measured[index][clock]
             points[index][f"{clock}_predicted_ms"] = predicted[index]
             points[index][f"{clock}_measured_ms"] = stats.min
@@ -391,6 +422,23 @@ def _accuracy(
             points[index][f"{clock}_measured_q3_ms"] = stats.q3
     _save_points(points, path)
     return rows
+
+
+def _point(
+    label: str, graph: archdsl.Graph, macs: int, table: Any, measured: dict[str, Any]
+) -> dict[str, Any]:
+    """A network's entry in the points file, with what a later study of the correction
+    needs to refit it offline: the correction's regressors (its table time per kind, its
+    unit count) and the fastest CPU time of each round."""
+    from archdsl.latency.calibrate import own_times
+    from archdsl.latency.correction import features
+
+    return {
+        "network": label,
+        "macs": macs,
+        "cpu_correction_features": features(own_times(graph, table, 1, "cpu")),
+        "cpu_round_fastest_ms": [min(samples.cpu) for samples in measured["rounds"]],
+    }
 
 
 def _plain_sum(
@@ -430,6 +478,24 @@ def _calibration_agreement(
         f" calibrated from empty after the networks were timed, against the first table's"
         f" prediction): {agree:.1%} within ±10%; the second table's predictions within ±10% of"
         f" measured: {within:.1%}",
+    )
+
+
+def _machine_speed(measured: list[dict[str, Any]]) -> Note:
+    """How the machine's speed moved from round to round: in each round, the median over
+    the networks of that round's fastest run against the network's fastest of all rounds.
+    A table timed in a fast stretch predicts every network measured in a slow one too low,
+    whatever the predictor."""
+    per_round = [
+        statistics.median(min(m["rounds"][round_].cpu) / m["cpu"].min for m in measured)
+        for round_ in range(ROUNDS)
+    ]
+    return Note(
+        TITLE,
+        f"CPU time: the machine's speed from round to round (in each of the {ROUNDS} rounds,"
+        f" the median over the networks of the round's fastest run against the network's"
+        f" fastest of all rounds): {min(per_round):.3f} to {max(per_round):.3f};"
+        f" rounds 10% or more slower: {sum(r >= 1.1 for r in per_round)} of {ROUNDS}",
     )
 
 
