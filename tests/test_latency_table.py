@@ -13,7 +13,16 @@ import pytest
 
 import archdsl
 from archdsl.latency import predict, predict_layers
-from archdsl.latency.correction import INTERCEPT, PER_UNIT, TERMS, Correction, fit, predict_from
+from archdsl.latency.correction import (
+    INTERCEPT,
+    PER_GMAC,
+    PER_UNIT,
+    TERMS,
+    Correction,
+    fit,
+    gmacs,
+    predict_from,
+)
 from archdsl.latency.predict import MissingEntries
 from archdsl.latency.table import (
     VERSION,
@@ -281,17 +290,22 @@ def test_docs_quote_the_latency_benchmark():
 
 def test_prediction_applies_the_tables_fitted_correction(tmp_path: Path):
     graph = archdsl.load("mobilenet_v2", input=160)
-    terms = {INTERCEPT: 0.2, PER_UNIT: 0.003, "scale_conv": 1.5, "scale_depthwise": 2.0}
-    terms["scale_other"] = 0.5
+    terms = {INTERCEPT: 0.2, PER_UNIT: 0.003, PER_GMAC: 4.0, "scale_conv": 1.5}
+    terms |= {"scale_depthwise": 2.0, "scale_other": 0.5}
     table = fill(graph, Identity.here(), tmp_path / "t.json", 0.01, Correction(terms, {}).as_dict())
     run = [u for u in units(graph) if not u.free]
     own = {u.head: len(u.key) / 1000 for u in run}  # entry less the overhead entry, wall clock
     by_kind = {"conv2d": 1.5, "dense": 1.5, "depthwise_conv2d": 2.0}  # the rest: 0.5
-    expected = 0.2 + sum(by_kind.get(u.nodes[0].op, 0.5) * own[u.head] + 0.003 for u in run)
+    expected = 0.2 + sum(
+        by_kind.get(u.nodes[0].op, 0.5) * own[u.head] + 0.003 + 4.0 * gmacs(u) for u in run
+    )
     prediction = predict_layers(graph, table, clock="wall")
     assert prediction.corrected and not prediction.missing and prediction.overhead_ms == 0.2
     assert prediction.total_ms == pytest.approx(expected)
-    assert prediction.layers["stem_conv"] == pytest.approx(1.5 * own["stem_conv"] + 0.003)
+    stem_gmacs = 80 * 80 * (3 * 3 * 3) * 32 / 1e9  # the 3x3 stem conv, stride 2, at 160 pixels
+    assert prediction.layers["stem_conv"] == pytest.approx(
+        1.5 * own["stem_conv"] + 0.003 + 4.0 * stem_gmacs
+    )
     assert {u.nodes[0].op for u in run} >= {"conv2d", "depthwise_conv2d", "add", "dense"}
 
 
@@ -299,12 +313,13 @@ def test_fit_recovers_known_terms_and_keeps_scales_non_negative():
     import random
 
     rng = random.Random(3)
-    true = {INTERCEPT: 0.05, PER_UNIT: -0.001, "scale_conv": 1.1, "scale_depthwise": 1.3}
-    true["scale_other"] = 0.9
+    true = {INTERCEPT: 0.05, PER_UNIT: -0.001, PER_GMAC: 4.5, "scale_conv": 1.1}
+    true |= {"scale_depthwise": 1.3, "scale_other": 0.9}
     rows = [
         {
             INTERCEPT: 1.0,
             PER_UNIT: float(rng.randint(20, 200)),
+            PER_GMAC: rng.uniform(0.01, 0.8),
             "scale_conv": rng.uniform(0.5, 20),
             "scale_depthwise": rng.uniform(0.1, 5),
             "scale_other": rng.uniform(0.05, 2),
@@ -322,8 +337,8 @@ def test_fit_recovers_known_terms_and_keeps_scales_non_negative():
     assert bounded.terms["scale_depthwise"] == pytest.approx(0.5, abs=0.1)
     # a kind no reference network runs keeps scale 1; too few networks fit nothing
     assert fit([{**row, "scale_other": 0.0} for row in rows], measured).terms["scale_other"] == 1.0
-    with pytest.raises(ValueError, match="needs 10 reference networks, got 9"):
-        fit(rows[:9], measured[:9])
+    with pytest.raises(ValueError, match="needs 12 reference networks, got 11"):
+        fit(rows[:11], measured[:11])
 
 
 @pytest.mark.parametrize("flag", ["--fit", "--no-fit"])
@@ -367,6 +382,11 @@ def test_calibrate_fits_once_unless_told():
     fitted = {"terms": {t: 1.0 for t in TERMS}, "fit": {"networks": 24}}
     corrected = Table(Identity.here(), {}, None, {"cpu@1": fitted, "wall@1": fitted})
     assert fit_for(table=bare) and not fit_for(table=corrected)
+    # one fitted before the MAC term: read as fitted (the term 0), refitted at the next run
+    older = {"terms": {t: 1.5 for t in TERMS if t != PER_GMAC}, "fit": {"networks": 24}}
+    stale = Table(Identity.here(), {}, None, {"cpu@1": older, "wall@1": older})
+    assert fit_for(table=stale) and not fit_for("--no-fit", table=stale)
+    assert stale.correction(1, "cpu").terms == {t: 0.0 if t == PER_GMAC else 1.5 for t in TERMS}
     assert fit_for("--fit", table=corrected) and not fit_for("--no-fit", table=bare)
     assert fit_for("--batch", "4", table=corrected)  # a correction is per batch size
 

@@ -92,7 +92,7 @@ def fake_table(path: Path, space, corrections: dict | None = None) -> Table:
 def test_predicted_latency_by_stage_equals_predicting_the_whole_candidate(tmp_path, corrected):
     from archdsl.latency.correction import Correction
 
-    terms = {"intercept_ms": 0.3, "per_unit_ms": 0.002, "scale_conv": 1.2}
+    terms = {"intercept_ms": 0.3, "per_unit_ms": 0.002, "per_gmac_ms": 3.0, "scale_conv": 1.2}
     terms |= {"scale_depthwise": 1.7, "scale_other": 0.6}
     fitted = {"cpu@1": Correction(terms, {}).as_dict()} if corrected else None
     space = load_space(MNASNET)

@@ -28,9 +28,10 @@ thread count in $XDG_CACHE_HOME/archdsl/latency (default ~/.cache/archdsl/latenc
 The first calibration of a table (for a batch size) also fits a correction for what
 one-layer timings miss (weights hot in the cache): reference networks (built-ins at width
 0.5 and 1.0, MnasNet-space candidates, inputs 160 and 192) are calibrated and measured
-whole, and per-kind scales, a per-layer term and an intercept are fitted to them (about
-4 minutes on 2 cores, once). --fit fits it again; --no-fit leaves the table without one
-(predictions are then the plain sum of the layers). Calibrate on a machine nothing else
+whole, and per-kind scales, a per-layer term, a term per multiply-add and an intercept are
+fitted to them (about 4 minutes on 2 cores, once; again when a correction was fitted by an
+archdsl without all of these terms). --fit fits it again; --no-fit leaves the table as it
+is (without a correction, predictions are the plain sum of the layers). Calibrate on a machine nothing else
 runs on: load during the calibration carries into every prediction.
 
 Timing on a busy machine: with one thread (the default) the interpreter runs on the
@@ -97,14 +98,16 @@ def register(commands: argparse._SubParsersAction) -> None:
         action="store_const",
         const=True,
         help="calibrate: fit the table's correction again, on reference networks measured"
-        " whole (by default it is fitted once, when the table has none)",
+        " whole (by default it is fitted when the table has none, or one without all of this"
+        " archdsl's terms)",
     )
     fitting.add_argument(
         "--no-fit",
         dest="fit",
         action="store_const",
         const=False,
-        help="calibrate: do not fit a correction (predictions are the plain sum of the layers)",
+        help="calibrate: do not fit a correction (a table without one predicts the plain sum of"
+        " the layers)",
     )
     parser.add_argument(
         "--table",

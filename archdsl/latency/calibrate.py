@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from archdsl.ir.graph import Graph
-from archdsl.latency.correction import Correction, features
+from archdsl.latency.correction import Correction, complete, features
 from archdsl.latency.correction import fit as fit_terms
 from archdsl.latency.references import reference_networks
 from archdsl.latency.table import (
@@ -74,8 +74,12 @@ class Calibration:
 
 def wants_fit(table: Table, batch: int, asked: bool | None = None) -> bool:
     """Whether a calibration fits the correction: as ``asked`` (``--fit``, ``--no-fit``), by
-    default when the table has none for ``batch`` yet (its first calibration)."""
-    return asked if asked is not None else table.correction(batch, "cpu") is None
+    default when the table has none for ``batch`` yet (its first calibration) or one fitted
+    before the correction had all its terms."""
+    if asked is not None:
+        return asked
+    stored = table.corrections.get(correction_key(batch, "cpu"))
+    return stored is None or not complete(stored)
 
 
 def missing_units(graphs: Iterable[Graph], table: Table, batch: int) -> list[Unit]:
