@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import archdsl
+from archdsl.latency.correction import MIN_NETWORKS
 from archdsl.latency.units import distinct, units
 from tests.helpers import run_cli
 
@@ -40,11 +41,12 @@ UNITS = 18
 
 
 def references() -> list[archdsl.Graph]:
-    """Ten variants of SPEC: other inputs and depths, 12 classes."""
+    """Twelve variants of SPEC (the fewest a correction fits on): other inputs and depths,
+    12 classes."""
     import yaml
 
     variants = []
-    for size in (32, 40, 56, 64, 72):
+    for size in (32, 40, 56, 64, 72, 80):
         for repeats in (1, 3):
             text = SPEC.replace("repeats: 2", f"repeats: {repeats}").replace(
                 "units: 10", "units: 12"
@@ -68,7 +70,7 @@ def calibrated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     variants = references()
     import_tensorflow(1)
     fitted = calibrate([], Identity.here(1), table, references=variants, fit=True).fitted
-    assert fitted is not None and fitted.fit["networks"] == 10
+    assert fitted is not None and fitted.fit["networks"] == 12 == MIN_NETWORKS
     assert all(fitted.terms[term] >= 0 for term in fitted.terms if term != "per_unit_ms")
     result = run_cli("latency", "calibrate", str(spec), "--table", str(table), timeout=600)
     assert result.returncode == 0, result.stderr
