@@ -429,7 +429,7 @@ def _point(
 ) -> dict[str, Any]:
     """A network's entry in the points file, with what a later study of the correction
     needs to refit it offline: the correction's regressors (its table time per kind, its
-    unit count) and the fastest CPU time of each round."""
+    unit count, its MACs) and the fastest CPU time of each round."""
     from archdsl.latency.calibrate import own_times
     from archdsl.latency.correction import features
 

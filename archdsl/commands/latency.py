@@ -31,8 +31,8 @@ one-layer timings miss (weights hot in the cache): reference networks (built-ins
 whole, and per-kind scales, a per-layer term, a term per multiply-add and an intercept are
 fitted to them (about 4 minutes on 2 cores, once; again when a correction was fitted by an
 archdsl without all of these terms). --fit fits it again; --no-fit leaves the table as it
-is (without a correction, predictions are the plain sum of the layers). Calibrate on a machine nothing else
-runs on: load during the calibration carries into every prediction.
+is (without a correction, predictions are the plain sum of the layers). Calibrate on a
+machine nothing else runs on: load during the calibration carries into every prediction.
 
 Timing on a busy machine: with one thread (the default) the interpreter runs on the
 calling thread, so its CPU time is reported beside the wall-clock time; when the two

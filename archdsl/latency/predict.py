@@ -8,9 +8,9 @@ empty model, never below 0), and the network costs the sum of its units plus the
 once. A table's first calibration also fits a correction (``archdsl.latency.correction``)
 for what timing a unit alone still misses: then each unit costs its kind's scale times its
 own time plus a per-unit term and a term per multiply-add, and the network adds the fitted
-intercept instead of the overhead (a table calibrated with ``--no-fit`` has none). Fusion is accounted for by the
-units themselves: a conv's BatchNorm and activation are measured inside it, as the
-converter fuses them.
+intercept instead of the overhead (a table calibrated with ``--no-fit`` has none). Fusion
+is accounted for by the units themselves: a conv's BatchNorm and activation are measured
+inside it, as the converter fuses them.
 """
 
 from __future__ import annotations
