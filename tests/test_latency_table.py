@@ -288,6 +288,17 @@ def test_docs_quote_the_latency_benchmark():
         assert line in report, line
 
 
+def test_docs_quote_the_refit_of_the_last_benchmark_run():
+    """docs/latency.md's refit figures are bench/latency_refit.py's, on the points file of the
+    benchmark run the docs quote (the fits are pure Python, well under a second)."""
+    from bench.latency_refit import report
+    from tests.helpers import ROOT
+
+    docs = (ROOT / "docs" / "latency.md").read_text(encoding="utf-8")
+    lines = report()
+    assert len(lines) == 2 and re.findall(r"^> (refit on .*)$", docs, re.M) == lines
+
+
 def test_prediction_applies_the_tables_fitted_correction(tmp_path: Path):
     graph = archdsl.load("mobilenet_v2", input=160)
     terms = {INTERCEPT: 0.2, PER_UNIT: 0.003, PER_GMAC: 4.0, "scale_conv": 1.5}
