@@ -13,11 +13,10 @@ the relative error, a network's time as
 
 The MAC term is there because the shortfall is not proportional to the table's times: the
 units that do the most arithmetic per millisecond alone (wide convolutions, whose weights
-and activations outgrow the caches in a network) fall furthest short. On two sets of 104
-networks measured whole, cross-validated fits put 88.1% and 83.8% within 10% with it and
-81.6% and 75.5% without, and the two fits agreed on the term (4.7 and 5.1 ms per billion
-MACs; docs/latency.md). The fit and its figures are stored in the table beside the
-entries. Pure Python.
+and activations outgrow the caches in a network) fall furthest short. Fitted on half of a
+benchmark run's networks, the form predicts more of the other half within 10% with the
+term than without it (docs/latency.md, bench/latency_refit.py). The fit and its figures
+are stored in the table beside the entries. Pure Python.
 """
 
 from __future__ import annotations
