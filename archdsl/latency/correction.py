@@ -11,9 +11,9 @@ the relative error, a network's time as
     intercept + per_unit x units + per_gmac x (its units' MACs, in billions)
         + sum over kinds of scale[kind] x (table time of its units)
 
-The MAC term is there because the shortfall is not proportional to the table's times: the
-units that do the most arithmetic per millisecond alone (wide convolutions, whose weights
-and activations outgrow the caches in a network) fall furthest short. Fitted on half of a
+The MAC term is there because the shortfall is not proportional to the table's times:
+fitted with it, the correction adds most to the units that do the most arithmetic per
+millisecond alone (wide convolutions) and least to the smallest ones. Fitted on half of a
 benchmark run's networks, the form predicts more of the other half within 10% with the
 term than without it (docs/latency.md, bench/latency_refit.py). The fit and its figures
 are stored in the table beside the entries. Pure Python.
