@@ -577,3 +577,16 @@ def test_reference_networks_are_disjoint_from_what_the_benchmark_evaluates():
     assert len(signatures) == 24
     assert all(graph.input_shape[0] in INPUTS for _, graph in references)
     assert not set(INPUTS) & set(EVALUATED_INPUTS)
+
+
+def test_a_call_the_cpu_clock_did_not_see_is_not_timed(monkeypatch):
+    """On a KVM guest the thread's CPU clock now and then does not advance over a call of
+    microseconds; such a call must not give a fastest CPU run of 0."""
+    from archdsl.latency import timing
+
+    readings = iter([0.0, 0.0, 0.0, 2e-6, 2e-6, 2e-6, 2e-6, 5e-6, 5e-6, 9e-6])  # c0, c1 pairs
+    monkeypatch.setattr(timing.time, "thread_time", lambda: next(readings))
+    samples = timing.Samples()
+    timing.time_calls(lambda: None, samples, min_runs=3, min_seconds=0.0)
+    assert samples.cpu == pytest.approx([2e-3, 3e-3, 4e-3])  # ms; the 1st and 3rd calls: none
+    assert len(samples.wall) == 3 and min(samples.cpu) > 0

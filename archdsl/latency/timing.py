@@ -66,18 +66,23 @@ def time_calls(
     min_seconds: float,
     max_runs: int = 100_000,
 ) -> None:
-    """Call ``call`` at least ``min_runs`` times and for at least ``min_seconds``, adding
-    each call's time to ``samples``."""
+    """Call ``call`` until ``min_runs`` calls are timed and ``min_seconds`` have passed,
+    adding each timed call's time to ``samples``. A call over which the thread's CPU clock
+    did not advance is not timed: on this project's KVM guest that happened now and then to
+    calls of a few microseconds, and a CPU time of 0 would be a table entry's fastest run.
+    (Its wall-clock time goes too, so each clock's samples are of the same calls.)"""
     perf, cpu = time.perf_counter, time.thread_time
     start = perf()
-    runs = 0
-    while runs < max_runs and (runs < min_runs or perf() - start < min_seconds):
+    calls = runs = 0
+    while calls < max_runs and (runs < min_runs or perf() - start < min_seconds):
         w0, c0 = perf(), cpu()
         call()
         c1, w1 = cpu(), perf()
-        samples.wall.append((w1 - w0) * 1e3)
-        samples.cpu.append((c1 - c0) * 1e3)
-        runs += 1
+        calls += 1
+        if c1 > c0:
+            samples.wall.append((w1 - w0) * 1e3)
+            samples.cpu.append((c1 - c0) * 1e3)
+            runs += 1
 
 
 def warm_up(call: Callable[[], object], *, runs: int, seconds: float) -> None:
